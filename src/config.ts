@@ -1,0 +1,30 @@
+// The config file: the same options as the flags, validated against a JSON schema.
+import { Ajv } from 'ajv';
+import { ACTIONS, InputError, REGO_VERSIONS, TARGETS, type RawOptions } from './options.js';
+import { LEVELS } from './model/types.js';
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    target: { enum: [...TARGETS] },
+    level: { enum: [...LEVELS] },
+    version: { type: 'string' },
+    action: { enum: [...ACTIONS] },
+    exemptNamespaces: { type: 'array', items: { type: 'string' } },
+    regoVersion: { enum: [...REGO_VERSIONS] },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: false }).compile(CONFIG_SCHEMA);
+
+export function validateConfig(data: unknown, path: string): RawOptions {
+  if (data === null || data === undefined) return {};
+  if (!validate(data)) {
+    const err = validate.errors?.[0];
+    const where = err?.instancePath ? err.instancePath.slice(1) : 'config';
+    const extra = err?.params && 'additionalProperty' in err.params ? ` "${String(err.params.additionalProperty)}"` : '';
+    throw new InputError(`invalid config ${path}: ${where} ${err?.message ?? 'is invalid'}${extra}`);
+  }
+  return data as RawOptions;
+}

@@ -1,0 +1,31 @@
+// The parts of the Pod shape that checks read, named once.
+import { eq } from '../rules/build.js';
+import type { Path } from '../rules/ir.js';
+
+/** Upstream visits init containers, then containers, then ephemeral containers. */
+export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+export const podSC = (...field: string[]): Path => ['securityContext', ...field];
+export const containerSC = podSC;
+
+/** spec.os.name == "windows" (exact) */
+export const windowsPod = eq(['os', 'name'], 'windows');
+/** spec.hostUsers explicitly false; unset does not count */
+export const userNamespacePod = eq(['hostUsers'], false);
+
+/** Volume sources restrictedVolumes allows (retroactively to v1.0). */
+export const ALLOWED_VOLUME_SOURCES = [
+  'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image',
+  'persistentVolumeClaim', 'projected', 'secret',
+] as const;
+
+/** Restricted volume sources, in the order upstream names a volume's type. */
+export const RESTRICTED_VOLUME_SOURCES = [
+  'hostPath', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'nfs', 'iscsi',
+  'glusterfs', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'fc', 'azureFile',
+  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'portworxVolume',
+  'scaleIO', 'storageos',
+] as const;
+
+/** Every VolumeSource field; the API server defaults a volume with none of them to emptyDir. */
+export const VOLUME_SOURCES = [...ALLOWED_VOLUME_SOURCES, ...RESTRICTED_VOLUME_SOURCES] as const;

@@ -1,0 +1,67 @@
+// Compiler inputs shared by every target, validated once.
+import type { Level } from './model/types.js';
+import { LEVELS } from './model/types.js';
+import { parseVersion, type PolicyVersion } from './model/version.js';
+
+export const TARGETS = ['gatekeeper'] as const;
+export type Target = (typeof TARGETS)[number];
+export const ACTIONS = ['enforce', 'audit', 'warn'] as const;
+export type Action = (typeof ACTIONS)[number];
+export const REGO_VERSIONS = ['v1', 'v0'] as const;
+export type RegoVersion = (typeof REGO_VERSIONS)[number];
+
+export interface CompileOptions {
+  target: Target;
+  level: Level;
+  version: PolicyVersion;
+  action: Action;
+  /** namespaces exempt from the policy: exact names, as PSA's exemptions */
+  exemptNamespaces: string[];
+  regoVersion: RegoVersion;
+}
+
+/** Raw option values, from flags or a config file. */
+export interface RawOptions {
+  target?: string;
+  level?: string;
+  version?: string;
+  action?: string;
+  exemptNamespaces?: string[] | string;
+  regoVersion?: string;
+}
+
+export class InputError extends Error {}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function oneOf<T extends string>(what: string, value: string | undefined, allowed: readonly T[], fallback?: T): T {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+  const shown = value === undefined ? 'missing' : `"${value}"`;
+  throw new InputError(`${what} ${shown}: must be one of ${allowed.join(', ')}`);
+}
+
+export function resolveOptions(raw: RawOptions): CompileOptions {
+  const namespaces = typeof raw.exemptNamespaces === 'string'
+    ? raw.exemptNamespaces.split(',').map((s) => s.trim()).filter(Boolean)
+    : raw.exemptNamespaces ?? [];
+  for (const ns of namespaces) {
+    if (typeof ns !== 'string' || ns.length > 63 || !DNS_LABEL.test(ns)) {
+      throw new InputError(`exempt namespace "${String(ns)}": must be a namespace name (RFC 1123 label)`);
+    }
+  }
+  let version: PolicyVersion;
+  try {
+    version = parseVersion(raw.version ?? 'latest');
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  return {
+    target: oneOf('target', raw.target, TARGETS),
+    level: oneOf('level', raw.level, LEVELS),
+    version,
+    action: oneOf('action', raw.action, ACTIONS, 'enforce'),
+    exemptNamespaces: [...new Set(namespaces)].sort(),
+    regoVersion: oneOf('rego version', raw.regoVersion, REGO_VERSIONS, 'v1'),
+  };
+}

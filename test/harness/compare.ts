@@ -1,0 +1,99 @@
+// Runs pods through the oracle and each engine and records every disagreement.
+import type { PodCase } from './pods.js';
+import { runOracle, type Verdict } from './oracle.js';
+import type { Decision, Engine, LevelVersion } from './engine.js';
+
+export interface Item {
+  case: PodCase;
+  targets: LevelVersion[];
+}
+
+export interface Diff {
+  pod: string;
+  level: string;
+  version: string;
+  kind: 'verdict' | 'message';
+  expected: { allowed: boolean; message: string };
+  actual: { allowed: boolean; message: string };
+}
+
+export interface EngineReport {
+  engine: string;
+  evaluations: number;
+  agreements: number;
+  verdictDisagreements: number;
+  messageDisagreements: number;
+  /** oracle rejects, engine admits: a security hole */
+  failOpen: number;
+  /** oracle admits, engine rejects */
+  falseAlarms: number;
+  diffs: Diff[];
+}
+
+export interface Outcome {
+  pod: PodCase;
+  target: LevelVersion;
+  oracle: Verdict;
+  decision: Decision;
+}
+
+export interface Comparison {
+  pods: number;
+  evaluations: number;
+  oracleErrors: { pod: string; error: string }[];
+  engines: EngineReport[];
+}
+
+export async function compare(
+  items: readonly Item[],
+  engines: readonly Engine[],
+  onOutcome?: (engine: string, o: Outcome) => void,
+): Promise<Comparison> {
+  const oracle = runOracle(items.map((i) => i.case.pod), items.map((i) => i.targets.map((t) => [t.level, t.version] as const)));
+  const targets = [...new Map(items.flatMap((i) => i.targets).map((t) => [`${t.level}:${t.version}`, t])).values()];
+  const oracleErrors = items.flatMap((item, i) => {
+    const error = oracle[i]!.error;
+    return error ? [{ pod: item.case.id, error }] : [];
+  });
+  const reports: EngineReport[] = [];
+  for (const engine of engines) {
+    await engine.prepare(targets);
+    const report: EngineReport = {
+      engine: engine.id, evaluations: 0, agreements: 0, verdictDisagreements: 0,
+      messageDisagreements: 0, failOpen: 0, falseAlarms: 0, diffs: [],
+    };
+    items.forEach((item, i) => {
+      const verdicts = oracle[i]!.verdicts;
+      if (!verdicts) return;
+      item.targets.forEach((target, j) => {
+        const expected = verdicts[j]!;
+        const decision = engine.evaluate(item.case.pod, target);
+        onOutcome?.(engine.id, { pod: item.case, target, oracle: expected, decision });
+        report.evaluations++;
+        const diff = (kind: Diff['kind']): Diff => ({
+          pod: item.case.id, level: target.level, version: target.version, kind,
+          expected: { allowed: expected.allowed, message: expected.message },
+          actual: { allowed: decision.allowed, message: decision.message },
+        });
+        if (decision.allowed !== expected.allowed) {
+          report.verdictDisagreements++;
+          if (decision.allowed) report.failOpen++;
+          else report.falseAlarms++;
+          report.diffs.push(diff('verdict'));
+        } else if (engine.exactMessages && decision.message !== expected.message) {
+          report.messageDisagreements++;
+          report.diffs.push(diff('message'));
+        } else {
+          report.agreements++;
+        }
+      });
+    });
+    reports.push(report);
+  }
+  return {
+    pods: items.length,
+    evaluations: reports.reduce((n, r) => n + r.evaluations, 0),
+    oracleErrors,
+    engines: reports,
+  };
+}

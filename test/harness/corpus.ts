@@ -1,0 +1,31 @@
+// The upstream fixture corpus: <level>/v1.<minor>/<pass|fail>/<checkid><n>.yaml,
+// read from the pinned module in the Go module cache.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CorpusFixture {
+  level: 'baseline' | 'restricted';
+  version: string;
+  expect: 'pass' | 'fail';
+  /** lower-cased check ID the fixture was generated for ("base" for the minimal pods) */
+  check: string;
+  path: string;
+}
+
+export function listCorpus(corpusDir: string): CorpusFixture[] {
+  const fixtures: CorpusFixture[] = [];
+  for (const level of ['baseline', 'restricted'] as const) {
+    const versions = readdirSync(join(corpusDir, level)).filter((v) => /^v1\.\d+$/.test(v));
+    versions.sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)));
+    for (const version of versions) {
+      for (const expect of ['pass', 'fail'] as const) {
+        const dir = join(corpusDir, level, version, expect);
+        for (const file of readdirSync(dir).sort()) {
+          if (!file.endsWith('.yaml')) continue;
+          fixtures.push({ level, version, expect, check: file.replace(/\d*\.yaml$/, ''), path: join(dir, file) });
+        }
+      }
+    }
+  }
+  return fixtures;
+}

@@ -1,0 +1,32 @@
+// Locates the real engines, building them from the pinned Go modules when missing.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../src/render.js';
+
+export interface EngineBinaries {
+  cache: string;
+  opa: string;
+  oracle: string;
+  /** upstream fixture corpus, read in place from the pinned module */
+  corpusDir: string;
+  psaVersion: string;
+}
+
+let built: EngineBinaries | undefined;
+
+export function ensureEngines(): EngineBinaries {
+  if (built) return built;
+  const cache = execFileSync('bash', [join(ROOT, 'test/engines/build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim().split('\n').at(-1)!;
+  built = {
+    cache,
+    opa: join(cache, 'bin/opa'),
+    oracle: join(cache, 'bin/oracle'),
+    corpusDir: readFileSync(join(cache, 'corpus-dir'), 'utf8').trim(),
+    psaVersion: readFileSync(join(cache, 'psa-version'), 'utf8').trim(),
+  };
+  return built;
+}

@@ -1,0 +1,69 @@
+// Engine `rego-wasm`: the Gatekeeper target's Rego, compiled by the real `opa`
+// to WebAssembly and evaluated with @open-policy-agent/opa-wasm.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { parseVersion } from '../../src/model/version.js';
+import { resolveOptions } from '../../src/options.js';
+import { gatekeeperRego } from '../../src/targets/gatekeeper/index.js';
+import { policyKind } from '../../src/targets/names.js';
+import { ensureEngines } from './engines.js';
+import { inUpstreamOrder, type Decision, type Engine, type LevelVersion } from './engine.js';
+
+type LoadedPolicy = Awaited<ReturnType<typeof loadPolicy>>;
+interface Violation { msg: string; details: { check: string } }
+
+const entrypoint = (t: LevelVersion): string =>
+  `${policyKind({ level: t.level, version: parseVersion(t.version) }).toLowerCase()}/violation`;
+
+/** Builds one WASM module holding every requested policy; cached by content. */
+function buildWasm(targets: readonly LevelVersion[]): Buffer {
+  const { opa, cache } = ensureEngines();
+  const modules = targets.map((t) => ({
+    entry: entrypoint(t),
+    rego: gatekeeperRego(resolveOptions({ target: 'gatekeeper', level: t.level, version: t.version })),
+  }));
+  const hash = createHash('sha256').update(JSON.stringify(modules)).digest('hex').slice(0, 20);
+  const wasmCache = join(cache, 'wasm');
+  const cached = join(wasmCache, `${hash}.wasm`);
+  if (existsSync(cached)) return readFileSync(cached);
+  mkdirSync(wasmCache, { recursive: true });
+  const dir = mkdtempSync(join(wasmCache, 'build-'));
+  try {
+    mkdirSync(join(dir, 'src'));
+    modules.forEach((m, i) => writeFileSync(join(dir, 'src', `policy${i}.rego`), m.rego));
+    const entries = modules.flatMap((m) => ['-e', m.entry]);
+    execFileSync(opa, ['build', '-t', 'wasm', ...entries, '-o', join(dir, 'bundle.tar.gz'), join(dir, 'src')], { stdio: 'pipe' });
+    execFileSync('tar', ['-xzf', join(dir, 'bundle.tar.gz'), '-C', dir, '/policy.wasm'], { stdio: 'pipe' });
+    renameSync(join(dir, 'policy.wasm'), cached);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return readFileSync(cached);
+}
+
+export class RegoWasmEngine implements Engine {
+  readonly id = 'rego-wasm';
+  readonly exactMessages = true;
+  private policy: LoadedPolicy | undefined;
+
+  async prepare(targets: readonly LevelVersion[]): Promise<void> {
+    const unique = [...new Map(targets.map((t) => [entrypoint(t), t])).values()];
+    this.policy = await loadPolicy(buildWasm(unique));
+    this.policy.setData({});
+  }
+
+  evaluate(pod: unknown, target: LevelVersion): Decision {
+    if (!this.policy) throw new Error('rego-wasm: prepare() first');
+    const input = { review: { object: pod, operation: 'CREATE', kind: { group: '', version: 'v1', kind: 'Pod' } }, parameters: {} };
+    const result = this.policy.evaluate(input, entrypoint(target)) as { result: Violation[] }[];
+    const violations = inUpstreamOrder((result[0]?.result ?? []).map((v) => ({ check: v.details.check, msg: v.msg })));
+    return {
+      allowed: violations.length === 0,
+      checks: violations.map((v) => v.check),
+      message: violations.map((v) => v.msg).join(', '),
+    };
+  }
+}
