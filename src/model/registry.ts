@@ -63,3 +63,14 @@ export function profile(level: Level, version: PolicyVersion): Profile {
     rules: inLevel.map(({ check, revision }) => ({ check: check.id, ...revision.rule })),
   };
 }
+
+/** The restricted check that replaces a baseline check at a minor, if any. */
+export function overridingCheck(id: string, minor: number): string | undefined {
+  return CHECK_ORDER.find((c) => revisionAt(c, minor)?.overrides?.includes(id))?.id;
+}
+
+/** Every minor from v1.0 to the newest revision. */
+export const ALL_MINORS: readonly number[] = Array.from({ length: NEWEST_MINOR + 1 }, (_, i) => i);
+
+/** Minors where some check changes: the versions golden files and docs cover. */
+export const BOUNDARY_MINORS: readonly number[] = [...new Set(CHECKS.flatMap((c) => c.revisions.map((r) => r.since)))].sort((a, b) => a - b);

@@ -1,0 +1,80 @@
+// Golden files: the compiler's output for each target, level and version
+// boundary, byte-compared by the tests. `--update` rewrites them, `--check`
+// exits 1 when any differs. No engines needed.
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { toStream } from '../../src/bundle.js';
+import { compile } from '../../src/compile.js';
+import { BOUNDARY_MINORS } from '../../src/model/registry.js';
+import { versionLabel } from '../../src/model/version.js';
+import { resolveOptions, type RawOptions } from '../../src/options.js';
+import { ROOT } from '../../src/render.js';
+
+export const GOLDEN_DIR = join(ROOT, 'golden');
+
+/** golden file path (relative to golden/) → the options that produce it */
+export function goldenCases(): Map<string, RawOptions> {
+  const cases = new Map<string, RawOptions>();
+  const versions = [...BOUNDARY_MINORS.map(versionLabel), 'latest'];
+  for (const level of ['baseline', 'restricted']) {
+    for (const version of versions) {
+      cases.set(`gatekeeper/${level}-${version}.yaml`, { target: 'gatekeeper', level, version });
+    }
+  }
+  cases.set('gatekeeper/privileged-latest.yaml', { target: 'gatekeeper', level: 'privileged' });
+  cases.set('gatekeeper/options/baseline-v1.30-warn-exempt.yaml',
+    { target: 'gatekeeper', level: 'baseline', version: 'v1.30', action: 'warn', exemptNamespaces: ['kube-system', 'gatekeeper-system'] });
+  cases.set('gatekeeper/options/restricted-latest-audit-rego-v0.yaml',
+    { target: 'gatekeeper', level: 'restricted', action: 'audit', regoVersion: 'v0' });
+  return cases;
+}
+
+export function renderGolden(options: RawOptions): string {
+  return toStream(compile(resolveOptions(options)));
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]);
+}
+
+/** Files that differ, are missing, or are stale. */
+export function goldenDrift(): string[] {
+  const cases = goldenCases();
+  const drift: string[] = [];
+  for (const [file, options] of cases) {
+    const path = join(GOLDEN_DIR, file);
+    if (!existsSync(path)) drift.push(`missing: ${file}`);
+    else if (readFileSync(path, 'utf8') !== renderGolden(options)) drift.push(`differs: ${file}`);
+  }
+  for (const file of listFiles(GOLDEN_DIR)) if (!cases.has(file)) drift.push(`stale: ${file}`);
+  return drift;
+}
+
+function main(mode: string | undefined): number {
+  if (mode === '--update') {
+    rmSync(GOLDEN_DIR, { recursive: true, force: true });
+    for (const [file, options] of goldenCases()) {
+      const path = join(GOLDEN_DIR, file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, renderGolden(options));
+    }
+    console.log(`golden: wrote ${goldenCases().size} files under golden/`);
+    return 0;
+  }
+  if (mode === '--check') {
+    const drift = goldenDrift();
+    for (const line of drift) console.error(`golden: ${line}`);
+    if (drift.length > 0) {
+      console.error('golden: output differs from golden/; review and run `npm run golden:update`');
+      return 1;
+    }
+    console.log(`golden: ${goldenCases().size} files match`);
+    return 0;
+  }
+  console.error('usage: golden --update | --check');
+  return 2;
+}
+
+if (process.argv[1]?.endsWith('golden.js')) process.exitCode = main(process.argv[2]);
