@@ -21,8 +21,8 @@ start=$(date +%s)
 cd "$here/core"
 go mod download >&2
 echo "building opa and the reference oracle (first build takes a few minutes)..." >&2
-go build -trimpath -o "$bin/opa.tmp" github.com/open-policy-agent/opa
-go build -trimpath -o "$bin/oracle.tmp" ./oracle
+go build -trimpath -buildvcs=false -o "$bin/opa.tmp" github.com/open-policy-agent/opa
+go build -trimpath -buildvcs=false -o "$bin/oracle.tmp" ./oracle
 mv "$bin/opa.tmp" "$bin/opa"
 mv "$bin/oracle.tmp" "$bin/oracle"
 # The fixture corpus ships inside the pinned module; read it in place.
