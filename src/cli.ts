@@ -55,11 +55,13 @@ function program(): Command {
     .addOption(new Option('--action <action>', 'what a violation does: enforce (deny), audit or warn').choices(ACTIONS))
     .option('--exempt-namespaces <names>', 'comma-separated namespaces the policy does not apply to')
     .addOption(new Option('--rego-version <v>', 'Gatekeeper Rego syntax: v1 (Gatekeeper >= 3.19) or v0').choices(REGO_VERSIONS))
+    .option('--kube-version <1.N>', 'oldest Kubernetes version the CEL policies must run on (default 1.30)')
     .option('-c, --config <file>', 'read options from a YAML config file (flags override it)')
     .option('-o, --out <dir>', 'write one file per resource plus kustomization.yaml into this directory')
     .addHelpText('after', `
 Examples:
   pss-compile --target gatekeeper --level restricted --version v1.30
+  pss-compile --target vap --level restricted --version latest --action warn
   pss-compile --target gatekeeper --level baseline --action warn --exempt-namespaces kube-system -o bundle/
   pss-compile --config policies/restricted-enforce.yaml`)
     .exitOverride()

@@ -2,8 +2,9 @@
 import type { Document } from './bundle.js';
 import type { CompileOptions, Target } from './options.js';
 import { gatekeeper } from './targets/gatekeeper/index.js';
+import { vap } from './targets/vap/index.js';
 
-const TARGET_COMPILERS: Record<Target, (o: CompileOptions) => Document[]> = { gatekeeper };
+const TARGET_COMPILERS: Record<Target, (o: CompileOptions) => Document[]> = { gatekeeper, vap };
 
 export function compile(o: CompileOptions): Document[] {
   return TARGET_COMPILERS[o.target](o);

@@ -13,6 +13,7 @@ export const CONFIG_SCHEMA = {
     action: { enum: [...ACTIONS] },
     exemptNamespaces: { type: 'array', items: { type: 'string' } },
     regoVersion: { enum: [...REGO_VERSIONS] },
+    kubeVersion: { type: 'string', pattern: '^1\\.[0-9]+$' },
   },
 } as const;
 

@@ -3,7 +3,7 @@ import type { Level } from './model/types.js';
 import { LEVELS } from './model/types.js';
 import { parseVersion, type PolicyVersion } from './model/version.js';
 
-export const TARGETS = ['gatekeeper'] as const;
+export const TARGETS = ['gatekeeper', 'vap'] as const;
 export type Target = (typeof TARGETS)[number];
 export const ACTIONS = ['enforce', 'audit', 'warn'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -18,6 +18,8 @@ export interface CompileOptions {
   /** namespaces exempt from the policy: exact names, as PSA's exemptions */
   exemptNamespaces: string[];
   regoVersion: RegoVersion;
+  /** oldest Kubernetes minor the CEL targets must run on (1.N) */
+  kubeMinor: number;
 }
 
 /** Raw option values, from flags or a config file. */
@@ -28,7 +30,11 @@ export interface RawOptions {
   action?: string;
   exemptNamespaces?: string[] | string;
   regoVersion?: string;
+  kubeVersion?: string;
 }
+
+/** admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from Kubernetes 1.30 */
+export const MIN_KUBE_MINOR = 30;
 
 export class InputError extends Error {}
 
@@ -56,7 +62,13 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
+  const kube = /^1\.(\d+)$/.exec(raw.kubeVersion ?? `1.${MIN_KUBE_MINOR}`);
+  const kubeMinor = kube ? Number(kube[1]) : NaN;
+  if (!(kubeMinor >= MIN_KUBE_MINOR && kubeMinor < 100)) {
+    throw new InputError(`kube version "${raw.kubeVersion}": must be 1.${MIN_KUBE_MINOR} or newer, as 1.N`);
+  }
   return {
+    kubeMinor,
     target: oneOf('target', raw.target, TARGETS),
     level: oneOf('level', raw.level, LEVELS),
     version,

@@ -18,10 +18,14 @@ describe('npm run conformance', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^rego-wasm\s+\d+\s+2\s+5\s/m);
+    expect(r.stdout).toMatch(/^vap\s+\d+\s+2\s+5\s/m);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     const pods = loadPods([join(ROOT, 'test/fixtures/pods/windows.yaml'), join(ROOT, 'test/fixtures/pods/userns.yaml')]).length;
     expect(report.pods).toBe(pods);
     expect(report.engines[0]).toMatchObject({ engine: 'rego-wasm', evaluations: pods * 2 * 5, verdictDisagreements: 0, messageDisagreements: 0 });
+    expect(report.engines[1]).toMatchObject({ engine: 'vap', evaluations: pods * 2 * 5, verdictDisagreements: 0, reasonDisagreements: 0, engineErrors: 0 });
+    expect(report.celCost.figures.map((f: { containers: number }) => f.containers)).toEqual([1, 10, 100]);
+    for (const f of report.celCost.figures) expect(f.budgetShare).toBeLessThan(1);
   });
 
   it.each([
@@ -38,7 +42,7 @@ describe('npm run conformance', () => {
   it('counts an engine that admits what upstream rejects as fail-open', async () => {
     const admitAll: Engine = {
       id: 'admit-all', exactMessages: true, prepare: async () => undefined,
-      evaluate: () => ({ allowed: true, checks: [], message: '' }),
+      evaluate: async (requests) => requests.map(() => ({ allowed: true, checks: [], message: '', parts: [] })),
     };
     const pods = loadPods([join(ROOT, 'test/fixtures/pods/windows.yaml')]);
     const result = await compare(pods.map((c) => ({ case: c, targets: [{ level: 'restricted', version: 'v1.24' }] })), [admitAll]);

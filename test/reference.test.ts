@@ -2,28 +2,13 @@
 // level × version (v1.0 … newest, latest, a future version): verdicts and
 // messages must be identical. Pods: each distinct pod of the upstream corpus,
 // and our own fixtures for what the corpus lacks.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../src/render.js';
 import { compare, type Outcome } from './harness/compare.js';
-import { listCorpus } from './harness/corpus.js';
-import { ensureEngines } from './harness/engines.js';
-import { loadPods, type PodCase } from './harness/pods.js';
+import { OWN_FIXTURES, distinctCorpusPods } from './harness/fixtures.js';
+import { loadPods } from './harness/pods.js';
 import { RegoWasmEngine } from './harness/regoWasm.js';
 import { grid } from './harness/targets.js';
-
-export const OWN_FIXTURES = join(ROOT, 'test/fixtures/pods');
-
-function distinctCorpusPods(): PodCase[] {
-  const seen = new Map<string, PodCase>();
-  for (const f of listCorpus(ensureEngines().corpusDir)) {
-    const pod = loadPods([f.path])[0]!;
-    const { metadata, ...rest } = pod.pod as { metadata?: Record<string, unknown> };
-    const key = JSON.stringify({ ...rest, annotations: metadata?.annotations });
-    if (!seen.has(key)) seen.set(key, { ...pod, id: `${f.level}/${f.version}/${f.expect}/${f.check}` });
-  }
-  return [...seen.values()];
-}
 
 describe.each([
   ['distinct upstream corpus pods', distinctCorpusPods],

@@ -10,9 +10,9 @@ cache=${PSS_ENGINE_CACHE:-$root/.cache/engines}
 bin=$cache/bin
 mkdir -p "$bin"
 
-stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go | sha256sum | cut -c1-16)
+stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -f "$cache/corpus-dir" ]; then
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -f "$cache/corpus-dir" ]; then
   echo "$cache"
   exit 0
 fi
@@ -20,11 +20,13 @@ fi
 start=$(date +%s)
 cd "$here/core"
 go mod download >&2
-echo "building opa and the reference oracle (first build takes a few minutes)..." >&2
+echo "building opa, the reference oracle and the VAP evaluator (first build takes a few minutes)..." >&2
 go build -trimpath -buildvcs=false -o "$bin/opa.tmp" github.com/open-policy-agent/opa
 go build -trimpath -buildvcs=false -o "$bin/oracle.tmp" ./oracle
+go build -trimpath -buildvcs=false -o "$bin/vap.tmp" ./vap
 mv "$bin/opa.tmp" "$bin/opa"
 mv "$bin/oracle.tmp" "$bin/oracle"
+mv "$bin/vap.tmp" "$bin/vap"
 # The fixture corpus ships inside the pinned module; read it in place.
 go list -m -f '{{.Dir}}' k8s.io/pod-security-admission > "$cache/module-dir"
 echo "$(cat "$cache/module-dir")/test/testdata" > "$cache/corpus-dir"

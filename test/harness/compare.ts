@@ -12,7 +12,7 @@ export interface Diff {
   pod: string;
   level: string;
   version: string;
-  kind: 'verdict' | 'message';
+  kind: 'verdict' | 'message' | 'reason';
   expected: { allowed: boolean; message: string };
   actual: { allowed: boolean; message: string };
 }
@@ -22,11 +22,16 @@ export interface EngineReport {
   evaluations: number;
   agreements: number;
   verdictDisagreements: number;
+  /** messages that differ from upstream's; a failure only for engines with exactMessages */
   messageDisagreements: number;
   /** oracle rejects, engine admits: a security hole */
   failOpen: number;
   /** oracle admits, engine rejects */
   falseAlarms: number;
+  /** evaluations where the engine reported an error */
+  engineErrors: number;
+  /** evaluations whose per-check reasons differ from upstream's (messages aside) */
+  reasonDisagreements: number;
   diffs: Diff[];
 }
 
@@ -60,33 +65,39 @@ export async function compare(
     await engine.prepare(targets);
     const report: EngineReport = {
       engine: engine.id, evaluations: 0, agreements: 0, verdictDisagreements: 0,
-      messageDisagreements: 0, failOpen: 0, falseAlarms: 0, diffs: [],
+      messageDisagreements: 0, failOpen: 0, falseAlarms: 0, engineErrors: 0, reasonDisagreements: 0, diffs: [],
     };
-    items.forEach((item, i) => {
-      const verdicts = oracle[i]!.verdicts;
-      if (!verdicts) return;
-      item.targets.forEach((target, j) => {
-        const expected = verdicts[j]!;
-        const decision = engine.evaluate(item.case.pod, target);
-        onOutcome?.(engine.id, { pod: item.case, target, oracle: expected, decision });
-        report.evaluations++;
-        const diff = (kind: Diff['kind']): Diff => ({
-          pod: item.case.id, level: target.level, version: target.version, kind,
-          expected: { allowed: expected.allowed, message: expected.message },
-          actual: { allowed: decision.allowed, message: decision.message },
-        });
-        if (decision.allowed !== expected.allowed) {
-          report.verdictDisagreements++;
-          if (decision.allowed) report.failOpen++;
-          else report.falseAlarms++;
-          report.diffs.push(diff('verdict'));
-        } else if (engine.exactMessages && decision.message !== expected.message) {
-          report.messageDisagreements++;
-          report.diffs.push(diff('message'));
-        } else {
-          report.agreements++;
-        }
+    const requests = items.flatMap((item, i) =>
+      oracle[i]!.verdicts ? item.targets.map((target, j) => ({ item, target, expected: oracle[i]!.verdicts![j]! })) : []);
+    const decisions = await engine.evaluate(requests.map((r) => ({ pod: r.item.case.pod, target: r.target })));
+    requests.forEach(({ item, target, expected }, n) => {
+      const decision = decisions[n]!;
+      onOutcome?.(engine.id, { pod: item.case, target, oracle: expected, decision });
+      report.evaluations++;
+      if (decision.errored) report.engineErrors++;
+      // each part is "reason (detail)" or a bare reason; reasons never contain " ("
+      const reasons = decision.parts.map((p) => p.split(' (')[0]);
+      if (decision.allowed === expected.allowed && reasons.join('\n') !== expected.reasons.join('\n')) report.reasonDisagreements++;
+      const diff = (kind: Diff['kind']): Diff => ({
+        pod: item.case.id, level: target.level, version: target.version, kind,
+        expected: { allowed: expected.allowed, message: expected.message },
+        actual: { allowed: decision.allowed, message: decision.message },
       });
+      if (decision.allowed !== expected.allowed) {
+        report.verdictDisagreements++;
+        if (decision.allowed) report.failOpen++;
+        else report.falseAlarms++;
+        report.diffs.push(diff('verdict'));
+      } else if (reasons.join('\n') !== expected.reasons.join('\n')) {
+        report.diffs.push(diff('reason'));
+      } else if (decision.message !== expected.message) {
+        // counted for every engine; only an engine promising upstream's messages fails on it
+        report.messageDisagreements++;
+        if (engine.exactMessages) report.diffs.push(diff('message'));
+        else report.agreements++;
+      } else {
+        report.agreements++;
+      }
     });
     reports.push(report);
   }

@@ -1,12 +1,13 @@
 // npm run conformance -- PATH… [--levels baseline,restricted] [--versions all|v1.N,…]
 //                              [--engines rego-wasm,…] [--json FILE]
 // Evaluates every Pod found under PATH against the upstream evaluator and each
-// engine; exits 1 on any verdict disagreement, or any message disagreement of
-// an engine that promises upstream's messages.
+// engine; exits 1 on any verdict or reason disagreement or engine error, or on
+// any message disagreement of an engine that promises upstream's messages.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { parseVersion } from '../../src/model/version.js';
 import { compare, type Comparison, type EngineReport } from './compare.js';
+import { CEL_BUDGET, celCost, type CostFigure } from './cost.js';
 import { ensureEngines } from './engines.js';
 import type { LevelVersion } from './engine.js';
 import { loadPods } from './pods.js';
@@ -55,10 +56,11 @@ function table(rows: string[][]): string {
 }
 
 function summary(result: Comparison, levels: number, versions: number): string {
-  const head = ['engine', 'pods', 'levels', 'versions', 'evaluations', 'agree', 'verdict≠', 'fail-open', 'false-alarm', 'message≠'];
+  const head = ['engine', 'pods', 'levels', 'versions', 'evaluations', 'agree', 'verdict≠', 'fail-open', 'false-alarm', 'reason≠', 'message≠', 'errors'];
   const rows = result.engines.map((r: EngineReport) => [
     r.engine, String(result.pods), String(levels), String(versions), String(r.evaluations), String(r.agreements),
-    String(r.verdictDisagreements), String(r.failOpen), String(r.falseAlarms), String(r.messageDisagreements),
+    String(r.verdictDisagreements), String(r.failOpen), String(r.falseAlarms), String(r.reasonDisagreements),
+    String(r.messageDisagreements), String(r.engineErrors),
   ]);
   const lines = [table([head, ...rows])];
   for (const r of result.engines) {
@@ -93,15 +95,26 @@ async function main(argv: string[]): Promise<number> {
   for (const e of result.oracleErrors) process.stderr.write(`conformance: skipped ${e.pod}: the API server would not decode it: ${e.error}\n`);
   console.log(`reference: k8s.io/pod-security-admission ${engines.psaVersion}; levels ${args.levels.join(', ')}; versions ${args.versions[0]} … ${args.versions.at(-1)}`);
   console.log(summary(result, args.levels.length, args.versions.length));
+  let cost: CostFigure[] | undefined;
+  if (args.engines.includes('vap')) {
+    cost = celCost();
+    console.log(`\nCEL runtime cost of restricted:latest (API server accounting; budget ${CEL_BUDGET.toLocaleString('en')} per evaluation)`);
+    console.log(table([
+      ['containers', 'compliant pod', 'violating pod', 'share of budget'],
+      ...cost.map((c) => [String(c.containers), String(c.compliant), String(c.violating), `${(c.budgetShare * 100).toFixed(3)}%`]),
+    ]));
+  }
   if (args.json) {
     writeFileSync(args.json, `${JSON.stringify({
       reference: { module: 'k8s.io/pod-security-admission', version: engines.psaVersion },
       levels: args.levels, versions: args.versions, ...result,
+      ...(cost ? { celCost: { budget: CEL_BUDGET, policy: 'restricted:latest', figures: cost } } : {}),
       engines: result.engines.map((r) => ({ ...r, diffs: r.diffs.slice(0, 200) })),
     }, null, 2)}\n`);
   }
   const exactById = new Map(args.engines.map((id) => [id, ENGINE_FACTORIES[id]!().exactMessages]));
-  const failed = result.engines.some((r) => r.verdictDisagreements > 0 || (exactById.get(r.engine) && r.messageDisagreements > 0));
+  const failed = result.engines.some((r) => r.verdictDisagreements > 0 || r.reasonDisagreements > 0 || r.engineErrors > 0
+    || (exactById.get(r.engine) && r.messageDisagreements > 0));
   return failed ? 1 : 0;
 }
 

@@ -12,6 +12,10 @@ export interface Decision {
   checks: string[];
   /** the engine's messages joined in upstream order, comparable to upstream's aggregate */
   message: string;
+  /** one message per failing check, in upstream order */
+  parts: string[];
+  /** the engine reported an evaluation error (never acceptable, even when the verdict matches) */
+  errored?: boolean;
 }
 
 export interface Engine {
@@ -19,7 +23,13 @@ export interface Engine {
   /** whether messages must equal upstream's, or only verdicts */
   exactMessages: boolean;
   prepare(targets: readonly LevelVersion[]): Promise<void>;
-  evaluate(pod: unknown, target: LevelVersion): Decision;
+  /** decisions for many pods at once, in request order (engines behind a process batch them) */
+  evaluate(requests: readonly EngineRequest[]): Promise<Decision[]>;
+}
+
+export interface EngineRequest {
+  pod: unknown;
+  target: LevelVersion;
 }
 
 const rank = new Map(CHECK_ORDER.map((c, i) => [c.id, i]));

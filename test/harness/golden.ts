@@ -16,12 +16,15 @@ export const GOLDEN_DIR = join(ROOT, 'golden');
 export function goldenCases(): Map<string, RawOptions> {
   const cases = new Map<string, RawOptions>();
   const versions = [...BOUNDARY_MINORS.map(versionLabel), 'latest'];
-  for (const level of ['baseline', 'restricted']) {
-    for (const version of versions) {
-      cases.set(`gatekeeper/${level}-${version}.yaml`, { target: 'gatekeeper', level, version });
+  for (const target of ['gatekeeper', 'vap']) {
+    for (const level of ['baseline', 'restricted']) {
+      for (const version of versions) cases.set(`${target}/${level}-${version}.yaml`, { target, level, version });
     }
+    cases.set(`${target}/privileged-latest.yaml`, { target, level: 'privileged' });
   }
-  cases.set('gatekeeper/privileged-latest.yaml', { target: 'gatekeeper', level: 'privileged' });
+  cases.set('vap/options/restricted-latest-warn-exempt.yaml',
+    { target: 'vap', level: 'restricted', action: 'warn', exemptNamespaces: ['kube-system'] });
+  cases.set('vap/options/restricted-latest-kube-1.35.yaml', { target: 'vap', level: 'restricted', kubeVersion: '1.35' });
   cases.set('gatekeeper/options/baseline-v1.30-warn-exempt.yaml',
     { target: 'gatekeeper', level: 'baseline', version: 'v1.30', action: 'warn', exemptNamespaces: ['kube-system', 'gatekeeper-system'] });
   cases.set('gatekeeper/options/restricted-latest-audit-rego-v0.yaml',

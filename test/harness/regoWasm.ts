@@ -10,7 +10,7 @@ import { resolveOptions } from '../../src/options.js';
 import { gatekeeperRego } from '../../src/targets/gatekeeper/index.js';
 import { policyKind } from '../../src/targets/names.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, type Decision, type Engine, type LevelVersion } from './engine.js';
+import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion } from './engine.js';
 
 type LoadedPolicy = Awaited<ReturnType<typeof loadPolicy>>;
 interface Violation { msg: string; details: { check: string } }
@@ -55,7 +55,11 @@ export class RegoWasmEngine implements Engine {
     this.policy.setData({});
   }
 
-  evaluate(pod: unknown, target: LevelVersion): Decision {
+  async evaluate(requests: readonly EngineRequest[]): Promise<Decision[]> {
+    return requests.map((r) => this.evaluateOne(r.pod, r.target));
+  }
+
+  private evaluateOne(pod: unknown, target: LevelVersion): Decision {
     if (!this.policy) throw new Error('rego-wasm: prepare() first');
     const input = { review: { object: pod, operation: 'CREATE', kind: { group: '', version: 'v1', kind: 'Pod' } }, parameters: {} };
     const result = this.policy.evaluate(input, entrypoint(target)) as { result: Violation[] }[];
@@ -64,6 +68,7 @@ export class RegoWasmEngine implements Engine {
       allowed: violations.length === 0,
       checks: violations.map((v) => v.check),
       message: violations.map((v) => v.msg).join(', '),
+      parts: violations.map((v) => v.msg),
     };
   }
 }
