@@ -30,6 +30,8 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     ['unknown flag', ['--target', 'gatekeeper', '--level', 'baseline', '--frobnicate'], /unknown option '--frobnicate'/],
     ['unknown action', ['--target', 'gatekeeper', '--level', 'baseline', '--action', 'deny'], /argument 'deny' is invalid/],
     ['glob namespace', ['--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-*'], /exempt namespace "kube-\*"/],
+    ['kube version too old', ['--target', 'vap', '--level', 'baseline', '--kube-version', '1.29'], /kube version "1\.29": must be 1\.30 or newer/],
+    ['kube version malformed', ['--target', 'vap', '--level', 'baseline', '--kube-version', 'v1.30'], /kube version "v1\.30"/],
     ['unreadable config', ['--config', '/nonexistent/pss.yaml'], /cannot read config \/nonexistent\/pss\.yaml: ENOENT/],
     ['bad YAML config', ['--config', config('bad.yaml', 'level: [baseline\n')], /invalid YAML in .*bad\.yaml/],
     ['unknown config key', ['--config', config('key.yaml', 'target: gatekeeper\nlevl: baseline\n')], /invalid config .*must NOT have additional properties "levl"/],
@@ -90,6 +92,21 @@ describe('output', () => {
     const r = run('--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-system, istio-system,kube-system');
     const [, constraint] = docsOf(r.stdout);
     expect(constraint!.spec.match.excludedNamespaces).toEqual(['istio-system', 'kube-system']);
+  });
+
+  it.each([['enforce', 'Deny'], ['audit', 'Audit'], ['warn', 'Warn']])('prints a VAP and a binding; --action %s binds %s', (action, expected) => {
+    const r = run('--target', 'vap', '--level', 'restricted', '--action', action, '--exempt-namespaces', 'kube-system');
+    expect(r.code).toBe(0);
+    const [policy, binding] = docsOf(r.stdout);
+    expect(policy!.kind).toBe('ValidatingAdmissionPolicy');
+    expect(policy!.metadata.name).toBe('pod-security-restricted-latest');
+    expect(policy!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
+    expect(policy!.spec.validations.every((v: { reason: string }) => v.reason === 'Forbidden')).toBe(true);
+    expect(binding!.kind).toBe('ValidatingAdmissionPolicyBinding');
+    expect(binding!.spec.policyName).toBe(policy!.metadata.name);
+    expect(binding!.spec.validationActions).toEqual([expected]);
+    expect(binding!.spec.matchResources.namespaceSelector.matchExpressions)
+      .toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }]);
   });
 
   it('emits Rego v0 in the legacy field for old Gatekeeper', () => {
