@@ -6,7 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { HEADER, toStream, writeBundleDir } from './bundle.js';
 import { compile } from './compile.js';
 import { validateConfig } from './config.js';
-import { ACTIONS, InputError, REGO_VERSIONS, TARGETS, resolveOptions, type RawOptions } from './options.js';
+import {
+  ACTIONS, GATEKEEPER_ENGINES, InputError, KYVERNO_FLAVORS, REGO_VERSIONS, TARGETS, resolveOptions, type RawOptions,
+} from './options.js';
 import { PACKAGE_VERSION } from './render.js';
 import { LEVELS } from './model/types.js';
 
@@ -55,6 +57,8 @@ function program(): Command {
     .addOption(new Option('--action <action>', 'what a violation does: enforce (deny), audit or warn').choices(ACTIONS))
     .option('--exempt-namespaces <names>', 'comma-separated namespaces the policy does not apply to')
     .addOption(new Option('--rego-version <v>', 'Gatekeeper Rego syntax: v1 (Gatekeeper >= 3.19) or v0').choices(REGO_VERSIONS))
+    .addOption(new Option('--gatekeeper-engine <engine>', 'Gatekeeper code blocks: both (CEL runs where enabled, Rego elsewhere), rego or cel').choices(GATEKEEPER_ENGINES))
+    .addOption(new Option('--kyverno-flavor <flavor>', 'Kyverno policy kind: validatingpolicy (Kyverno >= 1.17) or clusterpolicy').choices(KYVERNO_FLAVORS))
     .option('--kube-version <1.N>', 'oldest Kubernetes version the CEL policies must run on (default 1.30)')
     .option('-c, --config <file>', 'read options from a YAML config file (flags override it)')
     .option('-o, --out <dir>', 'write one file per resource plus kustomization.yaml into this directory')
@@ -62,6 +66,7 @@ function program(): Command {
 Examples:
   pss-compile --target gatekeeper --level restricted --version v1.30
   pss-compile --target vap --level restricted --version latest --action warn
+  pss-compile --target kyverno --level restricted --kyverno-flavor clusterpolicy
   pss-compile --target gatekeeper --level baseline --action warn --exempt-namespaces kube-system -o bundle/
   pss-compile --config policies/restricted-enforce.yaml`)
     .exitOverride()

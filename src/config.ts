@@ -1,6 +1,6 @@
 // The config file: the same options as the flags, validated against a JSON schema.
 import { Ajv } from 'ajv';
-import { ACTIONS, InputError, REGO_VERSIONS, TARGETS, type RawOptions } from './options.js';
+import { ACTIONS, GATEKEEPER_ENGINES, InputError, KYVERNO_FLAVORS, REGO_VERSIONS, TARGETS, type RawOptions } from './options.js';
 import { LEVELS } from './model/types.js';
 
 export const CONFIG_SCHEMA = {
@@ -14,6 +14,8 @@ export const CONFIG_SCHEMA = {
     exemptNamespaces: { type: 'array', items: { type: 'string' } },
     regoVersion: { enum: [...REGO_VERSIONS] },
     kubeVersion: { type: 'string', pattern: '^1\\.[0-9]+$' },
+    gatekeeperEngine: { enum: [...GATEKEEPER_ENGINES] },
+    kyvernoFlavor: { enum: [...KYVERNO_FLAVORS] },
   },
 } as const;
 

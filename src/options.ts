@@ -3,12 +3,16 @@ import type { Level } from './model/types.js';
 import { LEVELS } from './model/types.js';
 import { parseVersion, type PolicyVersion } from './model/version.js';
 
-export const TARGETS = ['gatekeeper', 'vap'] as const;
+export const TARGETS = ['gatekeeper', 'vap', 'kyverno'] as const;
 export type Target = (typeof TARGETS)[number];
 export const ACTIONS = ['enforce', 'audit', 'warn'] as const;
 export type Action = (typeof ACTIONS)[number];
 export const REGO_VERSIONS = ['v1', 'v0'] as const;
 export type RegoVersion = (typeof REGO_VERSIONS)[number];
+export const GATEKEEPER_ENGINES = ['both', 'rego', 'cel'] as const;
+export type GatekeeperEngine = (typeof GATEKEEPER_ENGINES)[number];
+export const KYVERNO_FLAVORS = ['validatingpolicy', 'clusterpolicy'] as const;
+export type KyvernoFlavor = (typeof KYVERNO_FLAVORS)[number];
 
 export interface CompileOptions {
   target: Target;
@@ -20,6 +24,9 @@ export interface CompileOptions {
   regoVersion: RegoVersion;
   /** oldest Kubernetes minor the CEL targets must run on (1.N) */
   kubeMinor: number;
+  /** which code blocks the ConstraintTemplate carries */
+  gatekeeperEngine: GatekeeperEngine;
+  kyvernoFlavor: KyvernoFlavor;
 }
 
 /** Raw option values, from flags or a config file. */
@@ -31,6 +38,8 @@ export interface RawOptions {
   exemptNamespaces?: string[] | string;
   regoVersion?: string;
   kubeVersion?: string;
+  gatekeeperEngine?: string;
+  kyvernoFlavor?: string;
 }
 
 /** admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from Kubernetes 1.30 */
@@ -75,5 +84,7 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
     action: oneOf('action', raw.action, ACTIONS, 'enforce'),
     exemptNamespaces: [...new Set(namespaces)].sort(),
     regoVersion: oneOf('rego version', raw.regoVersion, REGO_VERSIONS, 'v1'),
+    gatekeeperEngine: oneOf('gatekeeper engine', raw.gatekeeperEngine, GATEKEEPER_ENGINES, 'both'),
+    kyvernoFlavor: oneOf('kyverno flavor', raw.kyvernoFlavor, KYVERNO_FLAVORS, 'validatingpolicy'),
   };
 }

@@ -24,6 +24,10 @@ hbs.registerHelper('yaml', (value: unknown) => new hbs.SafeString(JSON.stringify
 hbs.registerHelper('yamlList', (values: unknown[]) => new hbs.SafeString(`[${values.map((v) => JSON.stringify(v)).join(', ')}]`));
 /** a Rego or JSON string literal */
 hbs.registerHelper('str', (value: unknown) => new hbs.SafeString(JSON.stringify(String(value))));
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('join', (xs: unknown[], sep: string) => xs.join(sep));
+hbs.registerHelper('hash', (options: { hash: Record<string, unknown> }) => options.hash);
+hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
 /** generated text indented for a YAML block scalar */
 hbs.registerHelper('indent', (text: string, width: number) =>

@@ -29,3 +29,15 @@ export const RESTRICTED_VOLUME_SOURCES = [
 
 /** Every VolumeSource field; the API server defaults a volume with none of them to emptyDir. */
 export const VOLUME_SOURCES = [...ALLOWED_VOLUME_SOURCES, ...RESTRICTED_VOLUME_SOURCES] as const;
+
+/** Workload resources whose pod template PSA checks (warn and audit only), and where the template sits. */
+export const WORKLOAD_TEMPLATES = [
+  { group: '', version: 'v1', resource: 'replicationcontrollers', kind: 'ReplicationController', template: ['spec', 'template'] },
+  { group: '', version: 'v1', resource: 'podtemplates', kind: 'PodTemplate', template: ['template'] },
+  { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', template: ['spec', 'template'] },
+  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', template: ['spec', 'template'] },
+  { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', template: ['spec', 'template'] },
+  { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', template: ['spec', 'template'] },
+  { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', template: ['spec', 'template'] },
+  { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', template: ['spec', 'jobTemplate', 'spec', 'template'] },
+] as const;

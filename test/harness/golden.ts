@@ -16,12 +16,24 @@ export const GOLDEN_DIR = join(ROOT, 'golden');
 export function goldenCases(): Map<string, RawOptions> {
   const cases = new Map<string, RawOptions>();
   const versions = [...BOUNDARY_MINORS.map(versionLabel), 'latest'];
-  for (const target of ['gatekeeper', 'vap']) {
+  const flavours: [string, RawOptions][] = [
+    ['gatekeeper', { target: 'gatekeeper' }],
+    ['vap', { target: 'vap' }],
+    ['kyverno/validatingpolicy', { target: 'kyverno', kyvernoFlavor: 'validatingpolicy' }],
+    ['kyverno/clusterpolicy', { target: 'kyverno', kyvernoFlavor: 'clusterpolicy' }],
+  ];
+  for (const [dir, base] of flavours) {
     for (const level of ['baseline', 'restricted']) {
-      for (const version of versions) cases.set(`${target}/${level}-${version}.yaml`, { target, level, version });
+      for (const version of versions) cases.set(`${dir}/${level}-${version}.yaml`, { ...base, level, version });
     }
-    cases.set(`${target}/privileged-latest.yaml`, { target, level: 'privileged' });
+    cases.set(`${dir}/privileged-latest.yaml`, { ...base, level: 'privileged' });
   }
+  cases.set('gatekeeper/options/restricted-latest-rego-only.yaml', { target: 'gatekeeper', level: 'restricted', gatekeeperEngine: 'rego' });
+  cases.set('gatekeeper/options/restricted-latest-cel-only.yaml', { target: 'gatekeeper', level: 'restricted', gatekeeperEngine: 'cel' });
+  cases.set('kyverno/options/restricted-latest-warn-exempt.yaml',
+    { target: 'kyverno', level: 'restricted', action: 'warn', exemptNamespaces: ['kube-system'] });
+  cases.set('kyverno/options/clusterpolicy-baseline-latest-audit-exempt.yaml',
+    { target: 'kyverno', kyvernoFlavor: 'clusterpolicy', level: 'baseline', action: 'audit', exemptNamespaces: ['kube-system'] });
   cases.set('vap/options/restricted-latest-warn-exempt.yaml',
     { target: 'vap', level: 'restricted', action: 'warn', exemptNamespaces: ['kube-system'] });
   cases.set('vap/options/restricted-latest-kube-1.35.yaml', { target: 'vap', level: 'restricted', kubeVersion: '1.35' });

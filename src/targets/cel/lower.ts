@@ -7,12 +7,14 @@
 // Collections are lists of strings; values gathered per container are lists of
 // lists ("nested") because flatten() only exists from Kubernetes 1.35.
 import { GO_QUOTE_ESCAPES } from '../../model/goQuote.js';
-import { CONTAINER_LISTS } from '../../model/pod.js';
+import { CONTAINER_LISTS, WORKLOAD_TEMPLATES } from '../../model/pod.js';
 import type { Collection, Cond, Msg, Path, Rule, Scalar, ValueSource } from '../../rules/ir.js';
 
 export interface CelOptions {
   /** minimum Kubernetes minor the expressions must compile on (1.30 and up) */
   kubeMinor: number;
+  /** what the checks read: the Pod itself, or the pod template of a workload resource */
+  subject?: 'pod' | 'workload';
 }
 
 export interface CelVariable {
@@ -75,8 +77,7 @@ class CelWriter {
 
   /** the list at path, or [] when missing or null */
   list(anchor: string, path: Path): string {
-    const read = `${anchor}${path.map((p) => `.?${p}`).join('')}.orValue(null)`;
-    return `(${read} == null ? [] : ${read})`;
+    return `optional.ofNonZeroValue(${anchor}${path.map((p) => `.?${p}`).join('')}.orValue(null)).orValue([])`;
   }
 
   cond(c: Cond, a: string): string {
@@ -334,12 +335,20 @@ class CelWriter {
 export function lowerToCel(rules: readonly Rule[], o: CelOptions): CelPolicy {
   const w = new CelWriter(o);
   const lists = CONTAINER_LISTS.map((l) => w.list(SPEC, [l]));
-  return {
-    variables: [
-      { name: 'spec', expression: `${w.value(OBJECT, ['spec'], undefined)} == null ? {} : object.spec` },
-      { name: 'containers', expression: lists.join(' + ') },
-      { name: 'annotations', expression: `${w.value(OBJECT, ['metadata', 'annotations'], undefined)} == null ? {} : object.metadata.annotations` },
-    ],
-    validations: rules.map((r) => w.rule(r)),
-  };
+  const variables: CelVariable[] = [];
+  let pod = OBJECT;
+  if (o.subject === 'workload') {
+    // the template at each workload kind's path; a missing template reads as an empty pod, which passes
+    const byKind = WORKLOAD_TEMPLATES.reduceRight(
+      (rest, w2) => `${OBJECT}.?kind.orValue("") == ${celLit(w2.kind)} ? ${w.value(OBJECT, w2.template, undefined)} : ${rest}`, 'null');
+    variables.push({ name: 'template', expression: `optional.ofNonZeroValue(${byKind}).orValue({})` });
+    pod = 'variables.template';
+  }
+  const object = (path: Path) => `optional.ofNonZeroValue(${w.value(pod, path, undefined)}).orValue({})`;
+  variables.push(
+    { name: 'spec', expression: object(['spec']) },
+    { name: 'containers', expression: lists.join(' + ') },
+    { name: 'annotations', expression: object(['metadata', 'annotations']) },
+  );
+  return { variables, validations: rules.map((r) => w.rule(r)) };
 }

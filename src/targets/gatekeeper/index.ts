@@ -6,6 +6,7 @@ import { versionLabel } from '../../model/version.js';
 import type { Action, CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { levelVersion, policyKind, policyName } from '../names.js';
+import { lowerToCel } from '../cel/lower.js';
 import { lit, lowerToRego } from './rego.js';
 
 const ENFORCEMENT_ACTION: Record<Action, string> = { enforce: 'deny', audit: 'dryrun', warn: 'warn' };
@@ -42,7 +43,8 @@ export function gatekeeper(o: CompileOptions): Document[] {
     checks: p.rules.map((r) => r.check),
     generator: PACKAGE_VERSION,
     regoV1: o.regoVersion === 'v1',
-    rego: gatekeeperRego(o),
+    rego: o.gatekeeperEngine === 'cel' ? undefined : gatekeeperRego(o),
+    cel: o.gatekeeperEngine === 'rego' ? undefined : lowerToCel(p.rules, { kubeMinor: o.kubeMinor }),
     enforcementAction: ENFORCEMENT_ACTION[o.action],
     exemptNamespaces: o.exemptNamespaces,
   };
