@@ -74,7 +74,7 @@ describe('output', () => {
     expect(template!.kind).toBe('ConstraintTemplate');
     expect(template!.metadata.name).toBe(template!.spec.crd.spec.names.kind.toLowerCase());
     expect(template!.metadata.name.length).toBeLessThanOrEqual(63);
-    const code = template!.spec.targets[0].code[0];
+    const code = template!.spec.targets[0].code[1];
     expect(code.engine).toBe('Rego');
     expect(code.source.version).toBe('v1');
     expect(code.source.rego).toMatch(/^package podsecurityrestrictedv1dot30\n/);
@@ -109,8 +109,47 @@ describe('output', () => {
       .toEqual([{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }]);
   });
 
+  it('carries both CEL and Rego in the ConstraintTemplate by default, or either one alone', () => {
+    const engines = (...args: string[]): string[] =>
+      docsOf(run('--target', 'gatekeeper', '--level', 'restricted', ...args).stdout)[0]!.spec.targets[0].code.map((c: { engine: string }) => c.engine);
+    expect(engines()).toEqual(['K8sNativeValidation', 'Rego']);
+    expect(engines('--gatekeeper-engine', 'rego')).toEqual(['Rego']);
+    expect(engines('--gatekeeper-engine', 'cel')).toEqual(['K8sNativeValidation']);
+  });
+
+  it('prints Kyverno ValidatingPolicies for pods (enforced) and workloads (warn and audit only)', () => {
+    const r = run('--target', 'kyverno', '--level', 'restricted');
+    expect(r.code).toBe(0);
+    const [pods, workloads] = docsOf(r.stdout);
+    expect(pods!.kind).toBe('ValidatingPolicy');
+    expect(pods!.apiVersion).toBe('policies.kyverno.io/v1');
+    expect(pods!.spec.validationActions).toEqual(['Deny']);
+    expect(pods!.spec.autogen.podControllers.controllers).toEqual([]);
+    expect(pods!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
+    for (const key of ['title', 'category', 'severity', 'subject', 'description', 'minversion']) {
+      expect(pods!.metadata.annotations[`policies.kyverno.io/${key}`]).toBeTruthy();
+    }
+    expect(workloads!.metadata.name).toBe(`${pods!.metadata.name}-workloads`);
+    expect(workloads!.spec.validationActions).toEqual(['Warn', 'Audit']);
+    expect(workloads!.spec.matchConstraints.resourceRules.flatMap((r: { resources: string[] }) => r.resources).sort()).toEqual([
+      'cronjobs', 'daemonsets', 'deployments', 'jobs', 'podtemplates', 'replicasets', 'replicationcontrollers', 'statefulsets',
+    ]);
+  });
+
+  it('prints a Kyverno ClusterPolicy with rule-level failure actions', () => {
+    const r = run('--target', 'kyverno', '--level', 'baseline', '--version', 'v1.30', '--kyverno-flavor', 'clusterpolicy');
+    const [policy] = docsOf(r.stdout);
+    expect(policy!.kind).toBe('ClusterPolicy');
+    expect(policy!.spec.validationFailureAction).toBeUndefined();
+    expect(policy!.metadata.annotations['pod-policies.kyverno.io/autogen-controllers']).toBe('none');
+    const actions = Object.fromEntries(policy!.spec.rules.map((rule: any) => [rule.name, rule.validate.failureAction]));
+    expect(actions.privileged).toBe('Enforce');
+    expect(actions['privileged-workloads']).toBe('Audit');
+    expect(policy!.spec.rules).toHaveLength(2 * 11);
+  });
+
   it('emits Rego v0 in the legacy field for old Gatekeeper', () => {
-    const [template] = docsOf(run('--target', 'gatekeeper', '--level', 'baseline', '--rego-version', 'v0').stdout);
+    const [template] = docsOf(run('--target', 'gatekeeper', '--level', 'baseline', '--rego-version', 'v0', '--gatekeeper-engine', 'rego').stdout);
     expect(template!.spec.targets[0].code).toBeUndefined();
     expect(template!.spec.targets[0].rego).toMatch(/import future\.keywords\.in/);
   });
