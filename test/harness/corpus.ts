@@ -29,3 +29,10 @@ export function listCorpus(corpusDir: string): CorpusFixture[] {
   }
   return fixtures;
 }
+
+/** The check a fail fixture must be denied by: its own, or the restricted check replacing it at that version. */
+export function expectedCheck(f: CorpusFixture, checkIds: readonly string[], overriding: (id: string, minor: number) => string | undefined): string | undefined {
+  const check = checkIds.find((id) => id.toLowerCase() === f.check);
+  if (!check) return undefined;
+  return f.level === 'restricted' ? overriding(check, Number(f.version.slice(3))) ?? check : check;
+}
