@@ -14,7 +14,7 @@ const conformance = (...args: string[]) =>
 describe('npm run conformance', () => {
   it('runs a directory of pod YAML through the oracle and rego-wasm and writes the JSON report', () => {
     const json = join(mkdtempSync(join(tmpdir(), 'pss-conf-')), 'report.json');
-    const r = conformance('test/fixtures/pods/windows.yaml', 'test/fixtures/pods/userns.yaml', '--versions', 'v1.24,v1.25,v1.34,v1.35,latest', '--json', json);
+    const r = conformance('test/fixtures/pods/windows.yaml', 'test/fixtures/pods/userns.yaml', '--versions', 'v1.24,v1.25,v1.34,v1.35,latest', '--engines', 'rego-wasm,vap', '--json', json);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^rego-wasm\s+\d+\s+2\s+5\s/m);

@@ -10,9 +10,11 @@ cache=${PSS_ENGINE_CACHE:-$root/.cache/engines}
 bin=$cache/bin
 mkdir -p "$bin"
 
-stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go | sha256sum | cut -c1-16)
+stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum \
+  "$here"/gator/go.mod "$here"/gator/go.sum | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -f "$cache/corpus-dir" ]; then
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/gator" ] \
+   && [ -f "$cache/corpus-dir" ]; then
   echo "$cache"
   exit 0
 fi
@@ -31,6 +33,14 @@ mv "$bin/vap.tmp" "$bin/vap"
 go list -m -f '{{.Dir}}' k8s.io/pod-security-admission > "$cache/module-dir"
 echo "$(cat "$cache/module-dir")/test/testdata" > "$cache/corpus-dir"
 go list -m -f '{{.Version}}' k8s.io/pod-security-admission > "$cache/psa-version"
+# The Kyverno CLI, from its own module (Kyverno's go.mod has a replace, so `go install pkg@v` refuses it).
+echo "building the Kyverno CLI (a big build: the first one takes many minutes)..." >&2
+(cd "$here/kyverno" && go build -trimpath -buildvcs=false -o "$bin/kyverno.tmp" github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno)
+mv "$bin/kyverno.tmp" "$bin/kyverno"
+# Gatekeeper's CLI, from its own module (pinned Gatekeeper tag; its dependency versions differ from core's).
+echo "building gator (Gatekeeper's CLI; the first build takes a few minutes)..." >&2
+(cd "$here/gator" && go build -trimpath -buildvcs=false -o "$bin/gator.tmp" github.com/open-policy-agent/gatekeeper/v3/cmd/gator)
+mv "$bin/gator.tmp" "$bin/gator"
 echo "$stamp" > "$cache/stamp"
 echo "engines built in $(( $(date +%s) - start ))s" >&2
 echo "$cache"
