@@ -47,6 +47,7 @@ describe.each(TESTED_ENGINES)('upstream fixture corpus through %s', async (id, m
 
   it(`agrees with the upstream evaluator on every verdict and reason${engine.exactMessages ? ' and message' : ''}, without errors`, () => {
     expect(report.diffs.slice(0, 5)).toEqual([]);
+    expect(report.reasonDisagreements).toBe(0);
     expect(report.engineErrors).toBe(0);
   });
 });

@@ -16,10 +16,10 @@ const POD_SETS = [
   ['own fixtures (test/fixtures/pods)', () => loadPods([OWN_FIXTURES], ROOT)],
 ] as const;
 
-describe.each(TESTED_ENGINES.flatMap(([id, make]) => POD_SETS.map(([name, load]) => [id, name, make, load] as const)))(
-  '%s agrees with upstream: %s', async (id, name, make, load) => {
+describe.each(TESTED_ENGINES.flatMap(([id, make, versions]) => POD_SETS.map(([name, load]) => [id, name, make, load, versions] as const)))(
+  '%s agrees with upstream: %s', async (id, name, make, load, versions) => {
     const pods = load();
-    const targets = grid(['privileged', 'baseline', 'restricted']);
+    const targets = grid(['privileged', 'baseline', 'restricted'], versions);
     const outcomes: Outcome[] = [];
     const engine = make();
     const result = await compare(pods.map((c) => ({ case: c, targets })), [engine], (_, o) => outcomes.push(o));
@@ -35,6 +35,7 @@ describe.each(TESTED_ENGINES.flatMap(([id, make]) => POD_SETS.map(([name, load])
         + `${report.engineErrors} errors`);
       expect(report.evaluations).toBe(pods.length * targets.length);
       expect(report.diffs.slice(0, 5)).toEqual([]);
+      expect(report.reasonDisagreements).toBe(0);
       expect(report.engineErrors).toBe(0);
     });
 

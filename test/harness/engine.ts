@@ -20,8 +20,10 @@ export interface Decision {
 
 export interface Engine {
   id: string;
-  /** whether messages must equal upstream's, or only verdicts */
+  /** whether messages must equal upstream's, or only verdicts and reasons */
   exactMessages: boolean;
+  /** the engine stops at the first failing check, so it reports upstream's first reason only */
+  firstFailureOnly?: boolean;
   prepare(targets: readonly LevelVersion[]): Promise<void>;
   /** decisions for many pods at once, in request order (engines behind a process batch them) */
   evaluate(requests: readonly EngineRequest[]): Promise<Decision[]>;

@@ -168,6 +168,8 @@ export class KyvernoEngine implements Engine {
   readonly id: string;
   /** the CEL is lowered for Kubernetes 1.30, which cannot sort, so sorted-set details may differ in order (as for vap) */
   readonly exactMessages = false;
+  /** Kyverno evaluates a ValidatingPolicy's validations in order and stops at the first failure */
+  readonly firstFailureOnly: boolean;
   private readonly flavor: KyvernoEngineFlavor;
   private readonly documents: KyvernoDocumentSource;
   private readonly evaluationsPerRun: number;
@@ -178,6 +180,7 @@ export class KyvernoEngine implements Engine {
 
   constructor(options: KyvernoEngineOptions) {
     this.flavor = options.flavor;
+    this.firstFailureOnly = options.flavor === 'vpol';
     this.id = `kyverno-${options.flavor}`;
     this.documents = options.documents ?? kyvernoDocuments;
     this.evaluationsPerRun = options.evaluationsPerRun ?? 2000;
