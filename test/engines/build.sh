@@ -9,12 +9,15 @@ root=$(cd "$here/../.." && pwd)
 cache=${PSS_ENGINE_CACHE:-$root/.cache/engines}
 bin=$cache/bin
 mkdir -p "$bin"
+# one build at a time: test workers may call this concurrently
+exec 9>"$cache/.lock"
+flock 9
 
 stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum \
   "$here"/gator/go.mod "$here"/gator/go.sum | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
    && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/gator" ] \
-   && [ -f "$cache/corpus-dir" ]; then
+   && [ -f "$cache/corpus-dir" ] && [ -f "$cache/kyverno-module-dir" ] && [ -f "$cache/gatekeeper-framework-dir" ]; then
   echo "$cache"
   exit 0
 fi
@@ -37,10 +40,14 @@ go list -m -f '{{.Version}}' k8s.io/pod-security-admission > "$cache/psa-version
 echo "building the Kyverno CLI (a big build: the first one takes many minutes)..." >&2
 (cd "$here/kyverno" && go build -trimpath -buildvcs=false -o "$bin/kyverno.tmp" github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno)
 mv "$bin/kyverno.tmp" "$bin/kyverno"
+# Kyverno's CRDs, for the schema tests of the generated policies
+(cd "$here/kyverno" && go list -m -f '{{.Dir}}' github.com/kyverno/kyverno) > "$cache/kyverno-module-dir"
 # Gatekeeper's CLI, from its own module (pinned Gatekeeper tag; its dependency versions differ from core's).
 echo "building gator (Gatekeeper's CLI; the first build takes a few minutes)..." >&2
 (cd "$here/gator" && go build -trimpath -buildvcs=false -o "$bin/gator.tmp" github.com/open-policy-agent/gatekeeper/v3/cmd/gator)
 mv "$bin/gator.tmp" "$bin/gator"
+# The ConstraintTemplate CRD ships in Gatekeeper's constraint framework module
+(cd "$here/gator" && go list -m -f '{{.Dir}}' github.com/open-policy-agent/frameworks/constraint) > "$cache/gatekeeper-framework-dir"
 echo "$stamp" > "$cache/stamp"
 echo "engines built in $(( $(date +%s) - start ))s" >&2
 echo "$cache"

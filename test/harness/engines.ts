@@ -11,6 +11,10 @@ export interface EngineBinaries {
   /** upstream fixture corpus, read in place from the pinned module */
   corpusDir: string;
   psaVersion: string;
+  /** the pinned Kyverno module (its CRDs are under config/crds) */
+  kyvernoModuleDir: string;
+  /** Gatekeeper's constraint framework module (the ConstraintTemplate CRD) */
+  gatekeeperFrameworkDir: string;
 }
 
 let built: EngineBinaries | undefined;
@@ -27,6 +31,8 @@ export function ensureEngines(): EngineBinaries {
     oracle: join(cache, 'bin/oracle'),
     corpusDir: readFileSync(join(cache, 'corpus-dir'), 'utf8').trim(),
     psaVersion: readFileSync(join(cache, 'psa-version'), 'utf8').trim(),
+    kyvernoModuleDir: readFileSync(join(cache, 'kyverno-module-dir'), 'utf8').trim(),
+    gatekeeperFrameworkDir: readFileSync(join(cache, 'gatekeeper-framework-dir'), 'utf8').trim(),
   };
   return built;
 }
