@@ -40,3 +40,20 @@ const rank = new Map(CHECK_ORDER.map((c, i) => [c.id, i]));
 export function inUpstreamOrder<T extends { check: string }>(violations: readonly T[]): T[] {
   return [...violations].sort((a, b) => (rank.get(a.check) ?? 99) - (rank.get(b.check) ?? 99));
 }
+
+/** Each distinct pod once, and for each request the index of its pod: engines evaluate a pod once per run. */
+export function distinctPods(requests: readonly EngineRequest[]): { pods: unknown[]; podOf: number[] } {
+  const index = new Map<string, number>();
+  const pods: unknown[] = [];
+  const podOf = requests.map((r) => {
+    const text = JSON.stringify(r.pod);
+    let i = index.get(text);
+    if (i === undefined) {
+      i = pods.length;
+      index.set(text, i);
+      pods.push(r.pod);
+    }
+    return i;
+  });
+  return { pods, podOf };
+}

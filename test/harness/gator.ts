@@ -16,7 +16,7 @@ import { parseVersion } from '../../src/model/version.js';
 import { resolveOptions } from '../../src/options.js';
 import type { Msg } from '../../src/rules/ir.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion } from './engine.js';
+import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
 
 export type GatorMode = 'rego' | 'cel';
 
@@ -181,18 +181,7 @@ export class GatorEngine implements Engine {
     if (this.documents.length === 0 && requests.length > 0) throw new Error(`${this.id}: prepare() first`);
     this.runs = 0;
     // one gator object per distinct pod; every constraint reviews every pod
-    const podIndex = new Map<string, number>();
-    const pods: unknown[] = [];
-    const podOf = requests.map((r) => {
-      const text = JSON.stringify(r.pod);
-      let i = podIndex.get(text);
-      if (i === undefined) {
-        i = pods.length;
-        podIndex.set(text, i);
-        pods.push(r.pod);
-      }
-      return i;
-    });
+    const { pods, podOf } = distinctPods(requests);
     // violations by pod, then constraint kind
     const violations: Map<string, GatorResult[]>[] = pods.map(() => new Map());
     const errors = new Map<number, string>();

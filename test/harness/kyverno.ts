@@ -29,7 +29,7 @@ import { CHECK_ORDER, profile } from '../../src/model/registry.js';
 import { parseVersion } from '../../src/model/version.js';
 import { resolveOptions } from '../../src/options.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion } from './engine.js';
+import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
 
 export type KyvernoEngineFlavor = 'vpol' | 'cpol';
 type Doc = Record<string, any>;
@@ -222,18 +222,7 @@ export class KyvernoEngine implements Engine {
 
   async evaluate(requests: readonly EngineRequest[]): Promise<Decision[]> {
     // distinct pods, and which targets each is evaluated at
-    const podIndex = new Map<string, number>();
-    const pods: unknown[] = [];
-    const podOf = requests.map((r) => {
-      const k = JSON.stringify(r.pod);
-      let i = podIndex.get(k);
-      if (i === undefined) {
-        i = pods.length;
-        podIndex.set(k, i);
-        pods.push(r.pod);
-      }
-      return i;
-    });
+    const { pods, podOf } = distinctPods(requests);
     const targetsOfPod = new Map<number, Set<string>>();
     requests.forEach((r, n) => {
       if (!this.targets.has(key(r.target))) throw new Error(`${this.id}: ${key(r.target)} was not prepared`);

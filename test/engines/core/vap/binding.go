@@ -28,13 +28,7 @@ func checkBinding(raw json.RawMessage) bindingReport {
 		report.SchemaErrors = append(report.SchemaErrors, e.Error())
 	}
 	report.Name = b.Name
-	var errs field.ErrorList
-	if b.APIVersion != admissionregistrationv1.SchemeGroupVersion.String() || b.Kind != "ValidatingAdmissionPolicyBinding" {
-		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), b.APIVersion+"/"+b.Kind, "expected admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding"))
-	}
-	if b.Name == "" {
-		errs = append(errs, field.Required(field.NewPath("metadata", "name"), ""))
-	}
+	errs := objectErrors(b.APIVersion, b.Kind, "ValidatingAdmissionPolicyBinding", b.Name)
 	spec := field.NewPath("spec")
 	if b.Spec.PolicyName == "" {
 		errs = append(errs, field.Required(spec.Child("policyName"), ""))
@@ -77,4 +71,17 @@ func checkBinding(raw json.RawMessage) bindingReport {
 	}
 	report.SchemaErrors = append(report.SchemaErrors, toStrings(errs)...)
 	return report
+}
+
+// objectErrors checks what every admissionregistration/v1 object must have:
+// its apiVersion and kind, and a name.
+func objectErrors(apiVersion, kind, wantKind, name string) field.ErrorList {
+	var errs field.ErrorList
+	if apiVersion != admissionregistrationv1.SchemeGroupVersion.String() || kind != wantKind {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), apiVersion+"/"+kind, "expected admissionregistration.k8s.io/v1 "+wantKind))
+	}
+	if name == "" {
+		errs = append(errs, field.Required(field.NewPath("metadata", "name"), ""))
+	}
+	return errs
 }

@@ -64,13 +64,7 @@ var (
 // policies. It is deliberately partial (no label-selector, rule or metadata
 // validation); failurePolicy and matchPolicy are treated as defaulted.
 func schemaErrors(p *admissionregistrationv1.ValidatingAdmissionPolicy) []string {
-	var errs field.ErrorList
-	if p.APIVersion != admissionregistrationv1.SchemeGroupVersion.String() || p.Kind != "ValidatingAdmissionPolicy" {
-		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), p.APIVersion+"/"+p.Kind, "expected admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy"))
-	}
-	if p.Name == "" {
-		errs = append(errs, field.Required(field.NewPath("metadata", "name"), ""))
-	}
+	errs := objectErrors(p.APIVersion, p.Kind, "ValidatingAdmissionPolicy", p.Name)
 	spec := field.NewPath("spec")
 	s := &p.Spec
 	if s.FailurePolicy != nil && !supportedFailurePolicies[*s.FailurePolicy] {
