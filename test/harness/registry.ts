@@ -26,12 +26,12 @@ const FULL: ReferenceScope = { corpusPods: true };
 /** The Kyverno CLI takes ~0.1 s per pod and policy: our fixtures at the boundary versions that matter most. */
 const KYVERNO: ReferenceScope = { versions: ['v1.0', 'v1.19', 'v1.25', 'v1.34', 'v1.35', 'latest'], corpusPods: false };
 
-/** Engines `npm test` runs the corpus and reference comparisons through. */
-export const TESTED_ENGINES: [string, () => Engine, ReferenceScope][] = [
+/** Engines `npm test` runs the corpus and reference comparisons through (PSS_TEST_ENGINES=a,b narrows them while developing). */
+export const TESTED_ENGINES: [string, () => Engine, ReferenceScope][] = ([
   ['rego-wasm', ENGINE_FACTORIES['rego-wasm']!, FULL],
   ['vap', ENGINE_FACTORIES.vap!, FULL],
   ['gator-rego', ENGINE_FACTORIES['gator-rego']!, FULL],
   ['gator-cel', ENGINE_FACTORIES['gator-cel']!, FULL],
   ['kyverno-vpol', ENGINE_FACTORIES['kyverno-vpol']!, KYVERNO],
   ['kyverno-cpol', ENGINE_FACTORIES['kyverno-cpol']!, KYVERNO],
-];
+] as [string, () => Engine, ReferenceScope][]).filter(([id]) => !process.env.PSS_TEST_ENGINES || process.env.PSS_TEST_ENGINES.split(',').includes(id));
