@@ -40,7 +40,7 @@ export class VapEngine implements Engine {
   readonly id = 'vap';
   /** CEL before Kubernetes 1.35 cannot sort, so sorted-set details may differ in order */
   readonly exactMessages = false;
-  private policies = new Map<string, { index: number; policy: Record<string, any> }>();
+  private policies = new Map<string, { index: number; policy: Record<string, any>; checks: string[] }>();
   /** runtime CEL cost of each evaluation in the last batch */
   costs: number[] = [];
 
@@ -50,7 +50,8 @@ export class VapEngine implements Engine {
     this.policies.clear();
     targets.forEach((t, index) => {
       const policy = vapDocuments(t, this.kubeVersion).find((d) => d.kind === 'ValidatingAdmissionPolicy')!;
-      this.policies.set(key(t), { index, policy });
+      const checks = profile(t.level, parseVersion(t.version)).rules.map((rule) => rule.check);
+      this.policies.set(key(t), { index, policy, checks });
     });
   }
 
@@ -64,8 +65,7 @@ export class VapEngine implements Engine {
     if (broken.length > 0) throw new Error(`vap: invalid policies: ${JSON.stringify(broken).slice(0, 2000)}`);
     this.costs = out.results.map((r) => r.cost ?? 0);
     return out.results.map((r, n) => {
-      const { target } = requests[n]!;
-      const checks = profile(target.level, parseVersion(target.version)).rules.map((rule) => rule.check);
+      const { checks } = this.policies.get(key(requests[n]!.target))!;
       if (r.error) return { allowed: false, checks: [], message: `evaluation error: ${r.error}`, parts: [], errored: true };
       const failed = (r.decisions ?? []).filter((d) => d.action !== 'admit');
       const parts = failed.map((d) => (d.action === 'error' ? `evaluation error: ${d.message}` : d.message));
