@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,8 +28,29 @@ describe('npm run conformance', () => {
     for (const f of report.celCost.figures) expect(f.budgetShare).toBeLessThan(1);
   });
 
+  it('fuzzes with a seed it prints, and reports fail-open pods in the table and the JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pss-conf-'));
+    const json = join(dir, 'report.json');
+    const r = conformance('--fuzz', '60', '--seed', '7', '--engines', 'rego-wasm', '--save', join(dir, 'found'), '--json', json);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('fuzz: 60 generated pods, seed 7 (replay with --fuzz 60 --seed 7)');
+    expect(r.stdout).toMatch(/^fail-open report/m);
+    // default grid when fuzzing: both levels at every version boundary and latest
+    expect(r.stdout).toMatch(/^rego-wasm\s+60\s+2\s+14\s+1680\s+1680\s/m);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.fuzz).toEqual({ pods: 60, seed: 7, findings: [] });
+    expect(report.failOpenReport).toEqual([{ engine: 'rego-wasm', failOpenPods: 0, falseAlarmPods: 0, failOpen: 0, falseAlarms: 0 }]);
+    expect(existsSync(join(dir, 'found'))).toBe(false);
+  });
+
   it.each([
     [['/nonexistent'], /no such file or directory/],
+    [[], /give pod files or directories, or --fuzz N/],
+    [['test/fixtures/pods', '--fuzz', '10'], /not both/],
+    [['--fuzz', '0'], /--fuzz must be an integer ≥ 1/],
+    [['--fuzz', '10', '--seed', 'abc'], /--seed must be an integer/],
+    [['test/fixtures/pods', '--seed', '3'], /--seed and --save need --fuzz N/],
     [['test/fixtures/pods', '--engines', 'nope'], /unknown engine "nope"/],
     [['test/fixtures/pods', '--versions', 'v1.2.3'], /invalid version/],
     [['test/fixtures/pods', '--levels', 'strict'], /unknown level "strict"/],
@@ -37,6 +58,7 @@ describe('npm run conformance', () => {
     const r = conformance(...args);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('counts an engine that admits what upstream rejects as fail-open', async () => {

@@ -28,6 +28,10 @@ export interface EngineReport {
   failOpen: number;
   /** oracle admits, engine rejects */
   falseAlarms: number;
+  /** distinct pods with at least one fail-open evaluation */
+  failOpenPods: number;
+  /** distinct pods with at least one false alarm */
+  falseAlarmPods: number;
   /** evaluations where the engine reported an error */
   engineErrors: number;
   /** evaluations whose per-check reasons differ from upstream's (messages aside) */
@@ -65,8 +69,11 @@ export async function compare(
     await engine.prepare(targets);
     const report: EngineReport = {
       engine: engine.id, evaluations: 0, agreements: 0, verdictDisagreements: 0,
-      messageDisagreements: 0, failOpen: 0, falseAlarms: 0, engineErrors: 0, reasonDisagreements: 0, diffs: [],
+      messageDisagreements: 0, failOpen: 0, falseAlarms: 0, failOpenPods: 0, falseAlarmPods: 0,
+      engineErrors: 0, reasonDisagreements: 0, diffs: [],
     };
+    const failOpenPods = new Set<string>();
+    const falseAlarmPods = new Set<string>();
     const requests = items.flatMap((item, i) =>
       oracle[i]!.verdicts ? item.targets.map((target, j) => ({ item, target, expected: oracle[i]!.verdicts![j]! })) : []);
     const decisions = await engine.evaluate(requests.map((r) => ({ pod: r.item.case.pod, target: r.target })));
@@ -86,8 +93,13 @@ export async function compare(
       });
       if (decision.allowed !== expected.allowed) {
         report.verdictDisagreements++;
-        if (decision.allowed) report.failOpen++;
-        else report.falseAlarms++;
+        if (decision.allowed) {
+          report.failOpen++;
+          failOpenPods.add(item.case.id);
+        } else {
+          report.falseAlarms++;
+          falseAlarmPods.add(item.case.id);
+        }
         report.diffs.push(diff('verdict'));
       } else if (reasons !== upstreamReasons) {
         report.diffs.push(diff('reason'));
@@ -100,6 +112,8 @@ export async function compare(
         report.agreements++;
       }
     });
+    report.failOpenPods = failOpenPods.size;
+    report.falseAlarmPods = falseAlarmPods.size;
     reports.push(report);
   }
   return {

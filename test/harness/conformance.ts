@@ -1,28 +1,45 @@
-// npm run conformance -- PATH… [--levels baseline,restricted] [--versions all|v1.N,…]
+// npm run conformance -- PATH… [--levels baseline,restricted] [--versions all|boundaries|v1.N,…]
 //                              [--engines rego-wasm,…] [--json FILE]
-// Evaluates every Pod found under PATH against the upstream evaluator and each
-// engine; exits 1 on any verdict or reason disagreement or engine error, or on
-// any message disagreement of an engine that promises upstream's messages.
+// npm run conformance -- --fuzz N [--seed S] [--save DIR] [same options]
+//
+// Evaluates every Pod found under PATH (or N generated pods) against the
+// upstream evaluator and each engine; exits 1 on any verdict or reason
+// disagreement or engine error, or on any message disagreement of an engine
+// that promises upstream's messages. When fuzzing, each disagreeing pod is
+// shrunk to a minimal one, printed, and written under --save DIR.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { stringify } from 'yaml';
 import { parseVersion } from '../../src/model/version.js';
 import { compare, type Comparison, type EngineReport } from './compare.js';
 import { CEL_BUDGET, celCost, type CostFigure } from './cost.js';
 import { ensureEngines } from './engines.js';
 import type { LevelVersion } from './engine.js';
+import { fuzz, type Finding } from './fuzz/run.js';
 import { loadPods } from './pods.js';
 import { ENGINE_FACTORIES } from './registry.js';
-import { ALL_VERSIONS, grid } from './targets.js';
+import { ALL_VERSIONS, BOUNDARY_VERSIONS, grid } from './targets.js';
 
 class UsageError extends Error {}
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const DEFAULT_SAVE_DIR = '.cache/fuzz-findings';
+
+function integer(name: string, min: number) {
+  return (s: string): number => {
+    if (!/^\d+$/.test(s) || Number(s) < min || !Number.isSafeInteger(Number(s))) throw new UsageError(`${name} must be an integer ≥ ${min}, got "${s}"`);
+    return Number(s);
+  };
+}
 
 function parseArgs(argv: string[]) {
   const cmd = new Command('conformance')
-    .argument('<paths...>', 'pod YAML files or directories (multi-document YAML is fine)')
+    .argument('[paths...]', 'pod YAML files or directories (multi-document YAML is fine)')
+    .option('--fuzz <n>', 'generate N random pods instead of reading files', integer('--fuzz', 1))
+    .option('--seed <s>', 'seed of the generated pods (default: a random one, printed)', integer('--seed', 0))
+    .option('--save <dir>', `with --fuzz: where shrunk disagreeing pods are written (default ${DEFAULT_SAVE_DIR})`)
     .option('--levels <levels>', 'comma-separated levels', 'baseline,restricted')
-    .option('--versions <versions>', '"all" or comma-separated versions', 'all')
+    .option('--versions <versions>', '"all", "boundaries" (every version where a check changes, and latest) or comma-separated versions (default: all for files, boundaries with --fuzz)')
     .option('--engines <ids>', `comma-separated engines (${Object.keys(ENGINE_FACTORIES).join(', ')})`, Object.keys(ENGINE_FACTORIES).join(','))
     .option('--json <file>', 'write the full report as JSON')
     .exitOverride()
@@ -31,12 +48,17 @@ function parseArgs(argv: string[]) {
     cmd.parse(argv);
   } catch (e) {
     if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) process.exit(0);
+    if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message.replace(/^error: /, ''));
   }
-  const opts = cmd.opts<{ levels: string; versions: string; engines: string; json?: string }>();
+  const opts = cmd.opts<{ fuzz?: number; seed?: number; save?: string; levels: string; versions?: string; engines: string; json?: string }>();
+  if (opts.fuzz === undefined && cmd.args.length === 0) throw new UsageError('give pod files or directories, or --fuzz N');
+  if (opts.fuzz !== undefined && cmd.args.length > 0) throw new UsageError('give pod files or --fuzz N, not both');
+  if (opts.fuzz === undefined && (opts.seed !== undefined || opts.save !== undefined)) throw new UsageError('--seed and --save need --fuzz N');
   const levels = list(opts.levels);
   for (const l of levels) if (!['privileged', 'baseline', 'restricted'].includes(l)) throw new UsageError(`unknown level "${l}"`);
-  const versions = opts.versions === 'all' ? [...ALL_VERSIONS] : list(opts.versions);
+  const versionsArg = opts.versions ?? (opts.fuzz === undefined ? 'all' : 'boundaries');
+  const versions = versionsArg === 'all' ? [...ALL_VERSIONS] : versionsArg === 'boundaries' ? BOUNDARY_VERSIONS : list(versionsArg);
   for (const v of versions) {
     try {
       parseVersion(v);
@@ -47,7 +69,10 @@ function parseArgs(argv: string[]) {
   const engines = list(opts.engines);
   for (const id of engines) if (!ENGINE_FACTORIES[id]) throw new UsageError(`unknown engine "${id}"; known: ${Object.keys(ENGINE_FACTORIES).join(', ')}`);
   for (const p of cmd.args) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
-  return { paths: cmd.args, levels: levels as LevelVersion['level'][], versions, engines, json: opts.json };
+  return {
+    paths: cmd.args, levels: levels as LevelVersion['level'][], versions, engines, json: opts.json,
+    fuzz: opts.fuzz, seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31), save: opts.save ?? DEFAULT_SAVE_DIR,
+  };
 }
 
 function table(rows: string[][]): string {
@@ -63,6 +88,11 @@ function summary(result: Comparison, levels: number, versions: number): string {
     String(r.messageDisagreements), String(r.engineErrors),
   ]);
   const lines = [table([head, ...rows])];
+  lines.push('\nfail-open report (pods; an evaluation counts at each level and version)');
+  lines.push(table([
+    ['engine', 'fail-open pods (upstream denies, engine admits)', 'false-alarm pods (upstream admits, engine denies)'],
+    ...result.engines.map((r) => [r.engine, String(r.failOpenPods), String(r.falseAlarmPods)]),
+  ]));
   for (const r of result.engines) {
     for (const d of r.diffs.slice(0, 5)) {
       lines.push(`\n${r.engine} ${d.kind} diff: ${d.pod} at ${d.level}:${d.version}`,
@@ -71,6 +101,17 @@ function summary(result: Comparison, levels: number, versions: number): string {
     }
   }
   return lines.join('\n');
+}
+
+function describeFinding(f: Finding): string {
+  const pod = stringify(f.minimal).trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+  return [
+    `\n${f.engine} ${f.kind} disagreement on ${f.pod} at ${f.level}:${f.version}, shrunk to:`,
+    pod,
+    `  upstream: ${f.expected.allowed ? 'allowed' : `denied: ${f.expected.message}`}`,
+    `  ${f.engine}: ${f.actual.allowed ? 'allowed' : `denied: ${f.actual.message}`}`,
+    ...(f.file ? [`  written to ${f.file}`] : []),
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -85,16 +126,27 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const engines = ensureEngines();
-  const pods = loadPods(args.paths);
-  if (pods.length === 0) {
-    process.stderr.write('conformance: no Pod documents found\n');
-    return 2;
-  }
   const targets = grid(args.levels, args.versions);
-  const result = await compare(pods.map((c) => ({ case: c, targets })), args.engines.map((id) => ENGINE_FACTORIES[id]!()));
+  const makeEngines = () => args.engines.map((id) => ENGINE_FACTORIES[id]!());
+  let result: Comparison;
+  let findings: Finding[] = [];
+  if (args.fuzz !== undefined) {
+    const fuzzed = await fuzz({ seed: args.seed, pods: args.fuzz, targets, engines: makeEngines(), saveDir: args.save });
+    result = fuzzed.comparison;
+    findings = fuzzed.findings;
+  } else {
+    const pods = loadPods(args.paths);
+    if (pods.length === 0) {
+      process.stderr.write('conformance: no Pod documents found\n');
+      return 2;
+    }
+    result = await compare(pods.map((c) => ({ case: c, targets })), makeEngines());
+  }
   for (const e of result.oracleErrors) process.stderr.write(`conformance: skipped ${e.pod}: the API server would not decode it: ${e.error}\n`);
-  console.log(`reference: k8s.io/pod-security-admission ${engines.psaVersion}; levels ${args.levels.join(', ')}; versions ${args.versions[0]} … ${args.versions.at(-1)}`);
+  console.log(`reference: k8s.io/pod-security-admission ${engines.psaVersion}; levels ${args.levels.join(', ')}; versions ${args.versions.join(', ')}`);
+  if (args.fuzz !== undefined) console.log(`fuzz: ${args.fuzz} generated pods, seed ${args.seed} (replay with --fuzz ${args.fuzz} --seed ${args.seed})`);
   console.log(summary(result, args.levels.length, args.versions.length));
+  for (const f of findings) console.log(describeFinding(f));
   let cost: CostFigure[] | undefined;
   if (args.engines.includes('vap')) {
     cost = celCost();
@@ -107,7 +159,11 @@ async function main(argv: string[]): Promise<number> {
   if (args.json) {
     writeFileSync(args.json, `${JSON.stringify({
       reference: { module: 'k8s.io/pod-security-admission', version: engines.psaVersion },
+      ...(args.fuzz !== undefined ? { fuzz: { pods: args.fuzz, seed: args.seed, findings } } : {}),
       levels: args.levels, versions: args.versions, ...result,
+      failOpenReport: result.engines.map((r) => ({
+        engine: r.engine, failOpenPods: r.failOpenPods, falseAlarmPods: r.falseAlarmPods, failOpen: r.failOpen, falseAlarms: r.falseAlarms,
+      })),
       ...(cost ? { celCost: { budget: CEL_BUDGET, policy: 'restricted:latest', figures: cost } } : {}),
       engines: result.engines.map((r) => ({ ...r, diffs: r.diffs.slice(0, 200) })),
     }, null, 2)}\n`);

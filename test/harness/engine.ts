@@ -1,5 +1,6 @@
 // What every engine under test answers for one pod at one level and version.
 import { CHECK_ORDER } from '../../src/model/registry.js';
+import type { Msg } from '../../src/rules/ir.js';
 
 export interface LevelVersion {
   level: 'privileged' | 'baseline' | 'restricted';
@@ -56,4 +57,14 @@ export function distinctPods(requests: readonly EngineRequest[]): { pods: unknow
     return i;
   });
   return { pods, podOf };
+}
+
+/** Every text a rule's reason can take (a plural gives two). */
+export function reasonTexts(m: Msg): string[] {
+  if (typeof m === 'string') return [m];
+  if (Array.isArray(m)) {
+    return (m as readonly Msg[]).reduce<string[]>((acc, part) => acc.flatMap((a) => reasonTexts(part).map((b) => a + b)), ['']);
+  }
+  if ('plural' in m) return [...m.plural];
+  return [];
 }

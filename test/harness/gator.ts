@@ -14,9 +14,8 @@ import { compile } from '../../src/compile.js';
 import { profile } from '../../src/model/registry.js';
 import { parseVersion } from '../../src/model/version.js';
 import { resolveOptions } from '../../src/options.js';
-import type { Msg } from '../../src/rules/ir.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
+import { inUpstreamOrder, reasonTexts, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
 
 export type GatorMode = 'rego' | 'cel';
 
@@ -123,16 +122,6 @@ function slim(r: GatorResult): GatorResult {
     enforcementAction: r.enforcementAction,
     violatingObject: { metadata: { name: r.violatingObject?.metadata?.name, namespace: r.violatingObject?.metadata?.namespace } },
   };
-}
-
-/** The reasons a rule's message can start with (its `reason`, before " (detail)"). */
-function reasonTexts(m: Msg): string[] {
-  if (typeof m === 'string') return [m];
-  if (Array.isArray(m)) {
-    return (m as readonly Msg[]).reduce<string[]>((acc, part) => acc.flatMap((a) => reasonTexts(part).map((b) => a + b)), ['']);
-  }
-  if ('plural' in m) return [...m.plural];
-  return [];
 }
 
 interface Target {
