@@ -46,16 +46,30 @@ class Writer {
   /** value at `path` below `anchor`; missing or null reads as `unset` */
   value(anchor: string, path: Path, unset: Scalar | undefined): string {
     const d = lit(unset ?? null);
+    // reading null as null needs no helper: object.get alone is cheaper
+    if (d === 'null') return path.length === 0 ? anchor : `object.get(${anchor}, ${pathLit(path)}, null)`;
     return path.length === 0 ? `_or(${anchor}, ${d})` : `_get(${anchor}, ${pathLit(path)}, ${d})`;
+  }
+
+  /**
+   * One statement: the value at `path` (missing and null reading as `unset`) is
+   * (or, negated, is not) one of `values`. Inlined with object.get instead of
+   * calling _get: a missing or null value matches exactly when `unset` is listed.
+   */
+  private membership(anchor: string, path: Path, unset: Scalar | undefined, values: readonly Scalar[], negated: boolean): string {
+    const raw = path.length === 0 ? anchor : `object.get(${anchor}, ${pathLit(path)}, null)`;
+    const options = unset !== undefined && values.includes(unset) ? [...values.map(lit), 'null'] : values.map(lit);
+    if (options.length === 1) return `${raw} ${negated ? '!=' : '=='} ${options[0]}`;
+    return `${negated ? 'not ' : ''}${raw} in {${options.join(', ')}}`;
   }
 
   /** statements that hold exactly when `cond` holds for `anchor` */
   cond(c: Cond, anchor: string): string[] {
     switch (c.op) {
       case 'eq':
-        return [`${this.value(anchor, c.path, c.unset)} == ${lit(c.value)}`];
+        return [this.membership(anchor, c.path, c.unset, [c.value], false)];
       case 'in':
-        return [`${this.value(anchor, c.path, c.unset)} in {${c.values.map(lit).join(', ')}}`];
+        return [this.membership(anchor, c.path, c.unset, c.values, false)];
       case 'prefix':
         return [`startswith(${this.value(anchor, c.path, '')}, ${lit(c.prefix)})`];
       case 'set':
@@ -76,7 +90,9 @@ class Writer {
   negate(c: Cond, anchor: string): string {
     switch (c.op) {
       case 'eq':
-        return `${this.value(anchor, c.path, c.unset)} != ${lit(c.value)}`;
+        return this.membership(anchor, c.path, c.unset, [c.value], true);
+      case 'in':
+        return this.membership(anchor, c.path, c.unset, c.values, true);
       case 'set':
         return `${this.value(anchor, c.path, undefined)} == null`;
       case 'not': {
@@ -169,7 +185,7 @@ class Writer {
 
   private kindHelper(kinds: readonly string[], otherwise: string): string {
     const name = `_kind${this.helpers.length}`;
-    const branches = kinds.map((k) => `${lit(k)} if {\n\t_get(x, ${pathLit([k])}, null) != null\n}`);
+    const branches = kinds.map((k) => `${lit(k)} if {\n\tobject.get(x, ${pathLit([k])}, null) != null\n}`);
     this.helpers.push(`${name}(x) := ${branches.join(' else := ')} else := ${lit(otherwise)}`);
     return name;
   }
