@@ -109,7 +109,7 @@ const CHECK_BY_RULE = new Map(CHECK_ORDER.flatMap((c) => [
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Does the policy apply to Pods (rather than only to workloads)? */
-function matchesPods(policy: Doc, flavor: KyvernoEngineFlavor): boolean {
+export function matchesPods(policy: Doc, flavor: KyvernoEngineFlavor): boolean {
   if (flavor === 'vpol') {
     return (policy.spec?.matchConstraints?.resourceRules ?? []).some((r: Doc) =>
       (r.apiGroups ?? []).includes('') && (r.resources ?? []).some((x: string) => x === 'pods' || x === '*'));

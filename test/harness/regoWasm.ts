@@ -15,16 +15,20 @@ import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type L
 type LoadedPolicy = Awaited<ReturnType<typeof loadPolicy>>;
 interface Violation { msg: string; details: { check: string } }
 
-const entrypoint = (t: LevelVersion): string =>
+export const entrypoint = (t: LevelVersion): string =>
   `${policyKind({ level: t.level, version: parseVersion(t.version) }).toLowerCase()}/violation`;
 
 /** Builds one WASM module holding every requested policy; cached by content. */
-function buildWasm(targets: readonly LevelVersion[]): Buffer {
-  const { opa, cache } = ensureEngines();
-  const modules = targets.map((t) => ({
+export function buildWasm(targets: readonly LevelVersion[]): Buffer {
+  return buildWasmModules(targets.map((t) => ({
     entry: entrypoint(t),
     rego: gatekeeperRego(resolveOptions({ target: 'gatekeeper', level: t.level, version: t.version })),
-  }));
+  })));
+}
+
+/** `opa build -t wasm` of Rego modules, each with its entrypoint; cached by content. */
+export function buildWasmModules(modules: readonly { entry: string; rego: string }[]): Buffer {
+  const { opa, cache } = ensureEngines();
   const hash = createHash('sha256').update(JSON.stringify(modules)).digest('hex').slice(0, 20);
   const wasmCache = join(cache, 'wasm');
   const cached = join(wasmCache, `${hash}.wasm`);

@@ -3,8 +3,14 @@
 // verdict and aggregate message for every requested level and version.
 //
 // stdin:  {"pods": [<pod object>...], "levels": ["baseline", ...], "versions": ["v1.0", "latest", ...],
-//          "targets": [[[level, version]...] per pod] (optional: replaces levels x versions for that pod)}
+// "targets": [[[level, version]...] per pod] (optional: replaces levels x versions for that pod)}
 // stdout: {"results": [{"error": "...", "verdicts": [{"level", "version", "allowed", "reasons", "details", "message"}]}]}
+//
+// With "benchSeconds": S in the request, it instead evaluates every pod at its
+// targets over and over for about S seconds and prints
+// {"bench": {"evaluations": N, "denied": D, "seconds": T}}: upstream's own
+// speed. Pods are decoded once, or, with "benchDecode": true, from their JSON
+// at every evaluation (the work a policy engine does with a JSON review).
 //
 // Pods are decoded the way the API server decodes JSON: case-sensitive field
 // names, unknown fields dropped, explicit nulls read as unset.
@@ -15,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/api"
@@ -27,15 +34,18 @@ type request struct {
 	Levels   []string          `json:"levels"`
 	Versions []string          `json:"versions"`
 	Targets  [][][2]string     `json:"targets"`
+	// BenchSeconds > 0 switches to timing instead of reporting verdicts
+	BenchSeconds float64 `json:"benchSeconds"`
+	BenchDecode  bool    `json:"benchDecode"`
 }
 
 type verdict struct {
-	Level    string   `json:"level"`
-	Version  string   `json:"version"`
-	Allowed  bool     `json:"allowed"`
-	Reasons  []string `json:"reasons"`
-	Details  []string `json:"details"`
-	Message  string   `json:"message"`
+	Level   string   `json:"level"`
+	Version string   `json:"version"`
+	Allowed bool     `json:"allowed"`
+	Reasons []string `json:"reasons"`
+	Details []string `json:"details"`
+	Message string   `json:"message"`
 }
 
 type podResult struct {
@@ -72,6 +82,9 @@ func run() error {
 
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
+	if req.BenchSeconds > 0 {
+		return bench(evaluator, req, crossProduct, out)
+	}
 	results := make([]podResult, 0, len(req.Pods))
 	for i, raw := range req.Pods {
 		levelVersions := crossProduct
@@ -102,6 +115,55 @@ func run() error {
 		results = append(results, podResult{Verdicts: verdicts})
 	}
 	return json.NewEncoder(out).Encode(map[string]any{"results": results})
+}
+
+// bench times the evaluator alone: pods are decoded once, then each pod is
+// evaluated and its results aggregated at each of its targets, in rounds,
+// until the time is up.
+func bench(evaluator policy.Evaluator, req request, crossProduct []api.LevelVersion, out *bufio.Writer) error {
+	type job struct {
+		raw     json.RawMessage
+		pod     *corev1.Pod
+		targets []api.LevelVersion
+	}
+	jobs := make([]job, 0, len(req.Pods))
+	for i, raw := range req.Pods {
+		var pod corev1.Pod
+		if _, err := sigsjson.UnmarshalStrict(raw, &pod, sigsjson.DisallowDuplicateFields); err != nil {
+			return fmt.Errorf("pod %d: %w", i, err)
+		}
+		targets := crossProduct
+		if i < len(req.Targets) && req.Targets[i] != nil {
+			var err error
+			if targets, err = parseTargets(req.Targets[i]); err != nil {
+				return err
+			}
+		}
+		jobs = append(jobs, job{raw, &pod, targets})
+	}
+	budget := time.Duration(req.BenchSeconds * float64(time.Second))
+	evaluations := 0
+	denied := 0
+	start := time.Now()
+	for time.Since(start) < budget {
+		for _, j := range jobs {
+			pod := j.pod
+			if req.BenchDecode {
+				pod = &corev1.Pod{}
+				if _, err := sigsjson.UnmarshalStrict(j.raw, pod, sigsjson.DisallowDuplicateFields); err != nil {
+					return err
+				}
+			}
+			for _, lv := range j.targets {
+				if !policy.AggregateCheckResults(evaluator.EvaluatePod(lv, &pod.ObjectMeta, &pod.Spec)).Allowed {
+					denied++
+				}
+				evaluations++
+			}
+		}
+	}
+	elapsed := time.Since(start).Seconds()
+	return json.NewEncoder(out).Encode(map[string]any{"bench": map[string]any{"evaluations": evaluations, "denied": denied, "seconds": elapsed}})
 }
 
 func parseTargets(pairs [][2]string) ([]api.LevelVersion, error) {
