@@ -7,6 +7,7 @@ import { VapEngine } from './vap.js';
 
 export const ENGINE_FACTORIES: Readonly<Record<string, () => Engine>> = {
   'rego-wasm': () => new RegoWasmEngine(),
+  'rego-wasm-v0': () => new RegoWasmEngine('v0'),
   vap: () => new VapEngine(),
   'gator-rego': () => new GatorEngine({ mode: 'rego' }),
   'gator-cel': () => new GatorEngine({ mode: 'cel' }),
@@ -35,6 +36,7 @@ const KYVERNO: ReferenceScope = { versions: ['v1.0', 'v1.19', 'v1.25', 'v1.34', 
 /** Engines `npm test` runs the corpus and reference comparisons through (PSS_TEST_ENGINES=a,b narrows them while developing). */
 export const TESTED_ENGINES: [string, () => Engine, ReferenceScope][] = ([
   ['rego-wasm', ENGINE_FACTORIES['rego-wasm']!, FULL],
+  ['rego-wasm-v0', ENGINE_FACTORIES['rego-wasm-v0']!, FULL],
   ['vap', ENGINE_FACTORIES.vap!, FULL],
   ['gator-rego', ENGINE_FACTORIES['gator-rego']!, FULL],
   ['gator-cel', ENGINE_FACTORIES['gator-cel']!, FULL],

@@ -1,12 +1,13 @@
-// Engine `rego-wasm`: the Gatekeeper target's Rego, compiled by the real `opa`
-// to WebAssembly and evaluated with @open-policy-agent/opa-wasm.
+// Engines `rego-wasm` and `rego-wasm-v0`: the Gatekeeper target's Rego (v1, or
+// the legacy v0 of `--rego-version v0`), compiled by the real `opa` to
+// WebAssembly and evaluated with @open-policy-agent/opa-wasm.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { parseVersion } from '../../src/model/version.js';
-import { resolveOptions } from '../../src/options.js';
+import { resolveOptions, type RegoVersion } from '../../src/options.js';
 import { gatekeeperRego } from '../../src/targets/gatekeeper/index.js';
 import { policyKind } from '../../src/targets/names.js';
 import { ensureEngines } from './engines.js';
@@ -18,18 +19,18 @@ interface Violation { msg: string; details: { check: string } }
 export const entrypoint = (t: LevelVersion): string =>
   `${policyKind({ level: t.level, version: parseVersion(t.version) }).toLowerCase()}/violation`;
 
-/** Builds one WASM module holding every requested policy; cached by content. */
-export function buildWasm(targets: readonly LevelVersion[]): Buffer {
+/** Builds one WASM module holding every requested policy, in the Rego version asked for; cached by content. */
+export function buildWasm(targets: readonly LevelVersion[], regoVersion: RegoVersion = 'v1'): Buffer {
   return buildWasmModules(targets.map((t) => ({
     entry: entrypoint(t),
-    rego: gatekeeperRego(resolveOptions({ target: 'gatekeeper', level: t.level, version: t.version })),
-  })));
+    rego: gatekeeperRego(resolveOptions({ target: 'gatekeeper', level: t.level, version: t.version, regoVersion })),
+  })), regoVersion);
 }
 
 /** `opa build -t wasm` of Rego modules, each with its entrypoint; cached by content. */
-export function buildWasmModules(modules: readonly { entry: string; rego: string }[]): Buffer {
+export function buildWasmModules(modules: readonly { entry: string; rego: string }[], regoVersion: RegoVersion = 'v1'): Buffer {
   const { opa, cache } = ensureEngines();
-  const hash = createHash('sha256').update(JSON.stringify(modules)).digest('hex').slice(0, 20);
+  const hash = createHash('sha256').update(JSON.stringify({ modules, regoVersion })).digest('hex').slice(0, 20);
   const wasmCache = join(cache, 'wasm');
   const cached = join(wasmCache, `${hash}.wasm`);
   if (existsSync(cached)) return readFileSync(cached);
@@ -39,7 +40,9 @@ export function buildWasmModules(modules: readonly { entry: string; rego: string
     mkdirSync(join(dir, 'src'));
     modules.forEach((m, i) => writeFileSync(join(dir, 'src', `policy${i}.rego`), m.rego));
     const entries = modules.flatMap((m) => ['-e', m.entry]);
-    execFileSync(opa, ['build', '-t', 'wasm', ...entries, '-o', join(dir, 'bundle.tar.gz'), join(dir, 'src')], { stdio: 'pipe' });
+    // v0 modules are parsed as Gatekeeper < 3.19 parses its legacy `rego` field
+    const v0 = regoVersion === 'v0' ? ['--v0-compatible'] : [];
+    execFileSync(opa, ['build', '-t', 'wasm', ...v0, ...entries, '-o', join(dir, 'bundle.tar.gz'), join(dir, 'src')], { stdio: 'pipe' });
     execFileSync('tar', ['-xzf', join(dir, 'bundle.tar.gz'), '-C', dir, '/policy.wasm'], { stdio: 'pipe' });
     renameSync(join(dir, 'policy.wasm'), cached);
   } finally {
@@ -49,13 +52,17 @@ export function buildWasmModules(modules: readonly { entry: string; rego: string
 }
 
 export class RegoWasmEngine implements Engine {
-  readonly id = 'rego-wasm';
+  readonly id: string;
   readonly exactMessages = true;
   private policy: LoadedPolicy | undefined;
 
+  constructor(private readonly regoVersion: RegoVersion = 'v1') {
+    this.id = regoVersion === 'v1' ? 'rego-wasm' : `rego-wasm-${regoVersion}`;
+  }
+
   async prepare(targets: readonly LevelVersion[]): Promise<void> {
     const unique = [...new Map(targets.map((t) => [entrypoint(t), t])).values()];
-    this.policy = await loadPolicy(buildWasm(unique));
+    this.policy = await loadPolicy(buildWasm(unique, this.regoVersion));
     this.policy.setData({});
   }
 
@@ -64,7 +71,7 @@ export class RegoWasmEngine implements Engine {
   }
 
   private evaluateOne(pod: unknown, target: LevelVersion): Decision {
-    if (!this.policy) throw new Error('rego-wasm: prepare() first');
+    if (!this.policy) throw new Error(`${this.id}: prepare() first`);
     const input = { review: { object: pod, operation: 'CREATE', kind: { group: '', version: 'v1', kind: 'Pod' } }, parameters: {} };
     const result = this.policy.evaluate(input, entrypoint(target)) as { result: Violation[] }[];
     const violations = inUpstreamOrder((result[0]?.result ?? []).map((v) => ({ check: v.details.check, msg: v.msg })));
