@@ -16,6 +16,23 @@ import { RegoWasmEngine } from './harness/regoWasm.js';
 import { TESTED_ENGINES } from './harness/registry.js';
 import { BOUNDARY_VERSIONS, grid } from './harness/targets.js';
 
+type AnyPod = Record<string, any>;
+
+/** rego-wasm seeing each pod through `erase`: a correct engine with one planted bug. */
+function plantedBug(name: string, erase: (pod: AnyPod) => void): Engine {
+  const wasm = new RegoWasmEngine();
+  return {
+    id: name,
+    exactMessages: true,
+    prepare: (t) => wasm.prepare(t),
+    evaluate: (requests) => wasm.evaluate(requests.map((r) => {
+      const pod = structuredClone(r.pod) as AnyPod;
+      erase(pod);
+      return { ...r, pod };
+    })),
+  };
+}
+
 /** Picked once, never tuned: a seed that finds nothing is no reason to change it. */
 const SEED = 20261126;
 const PODS = 3000;
@@ -60,17 +77,9 @@ describe('shrinking a disagreement', () => {
   });
 
   it('finds, shrinks and saves a planted bug: an engine blind to the pod-level runAsUser', async () => {
-    const wasm = new RegoWasmEngine();
-    const blind: Engine = {
-      id: 'blind-to-pod-runAsUser',
-      exactMessages: true,
-      prepare: (t) => wasm.prepare(t),
-      evaluate: (requests) => wasm.evaluate(requests.map((r) => {
-        const pod = structuredClone(r.pod) as { spec?: { securityContext?: { runAsUser?: unknown } } };
-        delete pod.spec?.securityContext?.runAsUser;
-        return { ...r, pod };
-      })),
-    };
+    const blind = plantedBug('blind to the pod-level runAsUser', (pod) => {
+      delete pod.spec?.securityContext?.runAsUser;
+    });
     const dir = mkdtempSync(join(tmpdir(), 'pss-fuzz-'));
     const result = await fuzz({ seed: SEED, pods: PODS, targets: [{ level: 'restricted', version: 'latest' }], engines: [blind], saveDir: dir, shrinkPerEngine: 1 });
     const report = result.comparison.engines[0]!;
@@ -89,6 +98,34 @@ describe('shrinking a disagreement', () => {
     expect(again[0]!.verdicts![0]!.allowed).toBe(false);
     await blind.prepare([{ level: 'restricted', version: 'latest' }]);
     expect((await blind.evaluate([{ pod: saved[0]!.pod, target: { level: 'restricted', version: 'latest' } }]))[0]!.allowed).toBe(true);
+  });
+});
+
+describe('the fuzzer catches planted bugs', () => {
+  const containers = (pod: AnyPod): AnyPod[] =>
+    ['initContainers', 'containers', 'ephemeralContainers'].flatMap((l) => (Array.isArray(pod.spec?.[l]) ? pod.spec[l] : []));
+  // each a classic mistake of hand-written policies, planted in an otherwise correct engine
+  const BUGS: [string, (pod: AnyPod) => void, 'failOpen' | 'falseAlarms' | 'either'][] = [
+    ['ignores ephemeral containers', (pod) => { delete pod.spec?.ephemeralContainers; }, 'failOpen'],
+    ['ignores init containers', (pod) => { delete pod.spec?.initContainers; }, 'failOpen'],
+    ['ignores annotations (AppArmor, alpha seccomp)', (pod) => { delete pod.metadata?.annotations; }, 'failOpen'],
+    ['ignores pod-level sysctls', (pod) => { delete pod.spec?.securityContext?.sysctls; }, 'failOpen'],
+    ['reads an explicit null allowPrivilegeEscalation as false', (pod) => {
+      for (const c of containers(pod)) if (c?.securityContext && c.securityContext.allowPrivilegeEscalation === null) c.securityContext.allowPrivilegeEscalation = false;
+    }, 'failOpen'],
+    ['lets containers override pod-level settings', (pod) => {
+      const cs = containers(pod);
+      if (cs.length > 0 && cs.every((c) => c?.securityContext?.seccompProfile?.type === 'RuntimeDefault')) delete pod.spec?.securityContext?.seccompProfile;
+    }, 'failOpen'],
+    ['lacks the Windows relaxation', (pod) => { delete pod.spec?.os; }, 'falseAlarms'],
+    ['lacks the user-namespace relaxation', (pod) => { delete pod.spec?.hostUsers; }, 'falseAlarms'],
+  ];
+
+  it.each(BUGS)('an engine that %s', async (name, erase, direction) => {
+    const result = await fuzz({ seed: SEED, pods: 1000, targets: grid(['baseline', 'restricted'], BOUNDARY_VERSIONS), engines: [plantedBug(name, erase)], shrinkPerEngine: 0 });
+    const report = result.comparison.engines[0]!;
+    if (direction !== 'falseAlarms') expect(report.failOpenPods).toBeGreaterThan(0);
+    if (direction !== 'failOpen') expect(report.falseAlarmPods).toBeGreaterThan(0);
   });
 });
 

@@ -99,6 +99,15 @@ const SHARED_SC: Record<string, Draw> = {
   seLinuxOptions: seLinux,
   windowsOptions,
 };
+/** Values of the shared fields that every check allows at container level. */
+const GOOD_SC: Record<string, Json[]> = {
+  runAsNonRoot: [true],
+  runAsUser: [1000],
+  seccompProfile: [{ type: 'RuntimeDefault' }, { type: 'Localhost', localhostProfile: 'profiles/p.json' }],
+  appArmorProfile: [{ type: 'RuntimeDefault' }, { type: 'Localhost', localhostProfile: 'p' }],
+  seLinuxOptions: [{ type: 'container_t' }, { level: 's0:c1,c2' }],
+  windowsOptions: [{ hostProcess: false }],
+};
 const CONTAINER_SC: Record<string, Draw> = {
   ...SHARED_SC,
   privileged: BOOL,
@@ -203,6 +212,14 @@ const MUTATIONS: [weight: number, mutate: (r: Random, d: Draft) => void][] = [
     if (r.chance(0.08)) return setOrDelete(d.spec, 'securityContext', r.pick([null, {}, undefined]));
     const key = r.pick(Object.keys(POD_SC));
     setOrDelete(objectAt(d.spec, 'securityContext'), key, POD_SC[key]!(r));
+  }],
+  // a pod-level value that every container overrides with a good one: upstream judges each setter
+  // on its own, so a bad pod-level value still fails (the classic bypass of effective-value policies)
+  [2, (r, d) => {
+    const cs = containers(d);
+    const key = r.pick(Object.keys(GOOD_SC));
+    setOrDelete(objectAt(d.spec, 'securityContext'), key, SHARED_SC[key]!(r));
+    for (const c of cs) objectAt(c, 'securityContext')[key] = r.pick(GOOD_SC[key]!);
   }],
   // ports, probes, lifecycle
   [3, (r, d) => {
