@@ -15,9 +15,9 @@ import { compare, type Comparison, type EngineReport } from './compare.js';
 import { CEL_BUDGET, celCost, type CostFigure } from './cost.js';
 import { ensureEngines } from './engines.js';
 import type { LevelVersion } from './engine.js';
-import { fuzz, type Finding } from './fuzz/run.js';
+import { fuzz, type Finding, type FuzzResult } from './fuzz/run.js';
 import { loadPods } from './pods.js';
-import { ENGINE_FACTORIES } from './registry.js';
+import { ENGINE_FACTORIES, SCOPES } from './registry.js';
 import { ALL_VERSIONS, BOUNDARY_VERSIONS, grid } from './targets.js';
 
 class UsageError extends Error {}
@@ -58,7 +58,7 @@ function parseArgs(argv: string[]) {
   const levels = list(opts.levels);
   for (const l of levels) if (!['privileged', 'baseline', 'restricted'].includes(l)) throw new UsageError(`unknown level "${l}"`);
   const versionsArg = opts.versions ?? (opts.fuzz === undefined ? 'all' : 'boundaries');
-  const versions = versionsArg === 'all' ? [...ALL_VERSIONS] : versionsArg === 'boundaries' ? BOUNDARY_VERSIONS : list(versionsArg);
+  const versions = versionsArg === 'all' ? [...ALL_VERSIONS] : versionsArg === 'boundaries' ? [...BOUNDARY_VERSIONS] : list(versionsArg);
   for (const v of versions) {
     try {
       parseVersion(v);
@@ -69,8 +69,11 @@ function parseArgs(argv: string[]) {
   const engines = list(opts.engines);
   for (const id of engines) if (!ENGINE_FACTORIES[id]) throw new UsageError(`unknown engine "${id}"; known: ${Object.keys(ENGINE_FACTORIES).join(', ')}`);
   for (const p of cmd.args) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
+  // fuzzing without --versions: each engine at its own default (the Kyverno CLI is too slow for every boundary)
+  const versionsOf = (id: string): string[] =>
+    (opts.fuzz !== undefined && opts.versions === undefined ? [...(SCOPES[id]?.fuzzVersions ?? versions)] : versions);
   return {
-    paths: cmd.args, levels: levels as LevelVersion['level'][], versions, engines, json: opts.json,
+    paths: cmd.args, levels: levels as LevelVersion['level'][], versions, versionsOf, engines, json: opts.json,
     fuzz: opts.fuzz, seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31), save: opts.save ?? DEFAULT_SAVE_DIR,
   };
 }
@@ -80,10 +83,10 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
-function summary(result: Comparison, levels: number, versions: number): string {
+function summary(result: Comparison, levels: number, versions: (engine: string) => number): string {
   const head = ['engine', 'pods', 'levels', 'versions', 'evaluations', 'agree', 'verdict≠', 'fail-open', 'false-alarm', 'reason≠', 'message≠', 'errors'];
   const rows = result.engines.map((r: EngineReport) => [
-    r.engine, String(result.pods), String(levels), String(versions), String(r.evaluations), String(r.agreements),
+    r.engine, String(result.pods), String(levels), String(versions(r.engine)), String(r.evaluations), String(r.agreements),
     String(r.verdictDisagreements), String(r.failOpen), String(r.falseAlarms), String(r.reasonDisagreements),
     String(r.messageDisagreements), String(r.engineErrors),
   ]);
@@ -131,9 +134,23 @@ async function main(argv: string[]): Promise<number> {
   let result: Comparison;
   let findings: Finding[] = [];
   if (args.fuzz !== undefined) {
-    const fuzzed = await fuzz({ seed: args.seed, pods: args.fuzz, targets, engines: makeEngines(), saveDir: args.save });
-    result = fuzzed.comparison;
-    findings = fuzzed.findings;
+    // the same pods for every engine; one run per distinct version list
+    const groups = new Map<string, string[]>();
+    for (const id of args.engines) groups.set(args.versionsOf(id).join(','), [...(groups.get(args.versionsOf(id).join(',')) ?? []), id]);
+    const runs: FuzzResult[] = [];
+    for (const ids of groups.values()) {
+      runs.push(await fuzz({
+        seed: args.seed, pods: args.fuzz, targets: grid(args.levels, args.versionsOf(ids[0]!)),
+        engines: ids.map((id) => ENGINE_FACTORIES[id]!()), saveDir: args.save,
+      }));
+    }
+    result = {
+      pods: args.fuzz,
+      evaluations: runs.reduce((n, r) => n + r.comparison.evaluations, 0),
+      oracleErrors: runs[0]!.comparison.oracleErrors,
+      engines: args.engines.map((id) => runs.flatMap((r) => r.comparison.engines).find((e) => e.engine === id)!),
+    };
+    findings = runs.flatMap((r) => r.findings);
   } else {
     const pods = loadPods(args.paths);
     if (pods.length === 0) {
@@ -144,8 +161,11 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const e of result.oracleErrors) process.stderr.write(`conformance: skipped ${e.pod}: the API server would not decode it: ${e.error}\n`);
   console.log(`reference: k8s.io/pod-security-admission ${engines.psaVersion}; levels ${args.levels.join(', ')}; versions ${args.versions.join(', ')}`);
+  for (const id of args.engines) {
+    if (args.versionsOf(id).join() !== args.versions.join()) console.log(`${id}: versions ${args.versionsOf(id).join(', ')} (its default when fuzzing; --versions widens it)`);
+  }
   if (args.fuzz !== undefined) console.log(`fuzz: ${args.fuzz} generated pods, seed ${args.seed} (replay with --fuzz ${args.fuzz} --seed ${args.seed})`);
-  console.log(summary(result, args.levels.length, args.versions.length));
+  console.log(summary(result, args.levels.length, (id) => args.versionsOf(id).length));
   for (const f of findings) console.log(describeFinding(f));
   let cost: CostFigure[] | undefined;
   if (args.engines.includes('vap')) {
@@ -160,7 +180,8 @@ async function main(argv: string[]): Promise<number> {
     writeFileSync(args.json, `${JSON.stringify({
       reference: { module: 'k8s.io/pod-security-admission', version: engines.psaVersion },
       ...(args.fuzz !== undefined ? { fuzz: { pods: args.fuzz, seed: args.seed, findings } } : {}),
-      levels: args.levels, versions: args.versions, ...result,
+      levels: args.levels, versions: args.versions,
+      versionsByEngine: Object.fromEntries(args.engines.map((id) => [id, args.versionsOf(id)])), ...result,
       failOpenReport: result.engines.map((r) => ({
         engine: r.engine, failOpenPods: r.failOpenPods, falseAlarmPods: r.falseAlarmPods, failOpen: r.failOpen, falseAlarms: r.falseAlarms,
       })),

@@ -33,13 +33,18 @@ const FULL: ReferenceScope = { corpusPods: true };
  */
 const KYVERNO: ReferenceScope = { versions: ['v1.0', 'v1.19', 'v1.25', 'v1.34', 'v1.35', 'latest'], corpusPods: false, fuzzVersions: ['latest'] };
 
+/** How far each engine is taken, by id. */
+export const SCOPES: Readonly<Record<string, ReferenceScope>> = {
+  'rego-wasm': FULL,
+  'rego-wasm-v0': FULL,
+  vap: FULL,
+  'gator-rego': FULL,
+  'gator-cel': FULL,
+  'kyverno-vpol': KYVERNO,
+  'kyverno-cpol': KYVERNO,
+};
+
 /** Engines `npm test` runs the corpus and reference comparisons through (PSS_TEST_ENGINES=a,b narrows them while developing). */
-export const TESTED_ENGINES: [string, () => Engine, ReferenceScope][] = ([
-  ['rego-wasm', ENGINE_FACTORIES['rego-wasm']!, FULL],
-  ['rego-wasm-v0', ENGINE_FACTORIES['rego-wasm-v0']!, FULL],
-  ['vap', ENGINE_FACTORIES.vap!, FULL],
-  ['gator-rego', ENGINE_FACTORIES['gator-rego']!, FULL],
-  ['gator-cel', ENGINE_FACTORIES['gator-cel']!, FULL],
-  ['kyverno-vpol', ENGINE_FACTORIES['kyverno-vpol']!, KYVERNO],
-  ['kyverno-cpol', ENGINE_FACTORIES['kyverno-cpol']!, KYVERNO],
-] as [string, () => Engine, ReferenceScope][]).filter(([id]) => !process.env.PSS_TEST_ENGINES || process.env.PSS_TEST_ENGINES.split(',').includes(id));
+export const TESTED_ENGINES: [string, () => Engine, ReferenceScope][] = Object.entries(SCOPES)
+  .filter(([id]) => !process.env.PSS_TEST_ENGINES || process.env.PSS_TEST_ENGINES.split(',').includes(id))
+  .map(([id, scope]) => [id, ENGINE_FACTORIES[id]!, scope]);
