@@ -56,6 +56,8 @@ function program(): Command {
     .option('--version [version]', 'policy version: v1.0 … v1.N or latest (default: latest); alone, print the pss-compile version')
     .addOption(new Option('--action <action>', 'what a violation does: enforce (deny), audit or warn').choices(ACTIONS))
     .option('--exempt-namespaces <names>', 'comma-separated namespaces the policy does not apply to')
+    .option('--exempt-usernames <names>', 'comma-separated requesting users the policy does not apply to (exact)')
+    .option('--exempt-runtime-classes <names>', 'comma-separated pod runtime classes the policy does not apply to (exact)')
     .addOption(new Option('--rego-version <v>', 'Gatekeeper Rego syntax: v1 (Gatekeeper >= 3.19) or v0').choices(REGO_VERSIONS))
     .addOption(new Option('--gatekeeper-engine <engine>', 'Gatekeeper code blocks: both (CEL runs where enabled, Rego elsewhere), rego or cel').choices(GATEKEEPER_ENGINES))
     .addOption(new Option('--kyverno-flavor <flavor>', 'Kyverno policy kind: validatingpolicy (Kyverno >= 1.17) or clusterpolicy').choices(KYVERNO_FLAVORS))

@@ -12,6 +12,8 @@ export const CONFIG_SCHEMA = {
     version: { type: 'string' },
     action: { enum: [...ACTIONS] },
     exemptNamespaces: { type: 'array', items: { type: 'string' } },
+    exemptUsernames: { type: 'array', items: { type: 'string' } },
+    exemptRuntimeClasses: { type: 'array', items: { type: 'string' } },
     regoVersion: { enum: [...REGO_VERSIONS] },
     kubeVersion: { type: 'string', pattern: '^1\\.[0-9]+$' },
     gatekeeperEngine: { enum: [...GATEKEEPER_ENGINES] },

@@ -21,6 +21,10 @@ export interface CompileOptions {
   action: Action;
   /** namespaces exempt from the policy: exact names, as PSA's exemptions */
   exemptNamespaces: string[];
+  /** requesting users exempt from the policy (exact, as PSA compares them) */
+  exemptUsernames: string[];
+  /** pod runtime classes exempt from the policy (exact) */
+  exemptRuntimeClasses: string[];
   regoVersion: RegoVersion;
   /** oldest Kubernetes minor the CEL targets must run on (1.N) */
   kubeMinor: number;
@@ -36,6 +40,8 @@ export interface RawOptions {
   version?: string;
   action?: string;
   exemptNamespaces?: string[] | string;
+  exemptUsernames?: string[] | string;
+  exemptRuntimeClasses?: string[] | string;
   regoVersion?: string;
   kubeVersion?: string;
   gatekeeperEngine?: string;
@@ -56,15 +62,26 @@ function oneOf<T extends string>(what: string, value: string | undefined, allowe
   throw new InputError(`${what} ${shown}: must be one of ${allowed.join(', ')}`);
 }
 
-export function resolveOptions(raw: RawOptions): CompileOptions {
-  const namespaces = typeof raw.exemptNamespaces === 'string'
-    ? raw.exemptNamespaces.split(',').map((s) => s.trim()).filter(Boolean)
-    : raw.exemptNamespaces ?? [];
-  for (const ns of namespaces) {
-    if (typeof ns !== 'string' || ns.length > 63 || !DNS_LABEL.test(ns)) {
-      throw new InputError(`exempt namespace "${String(ns)}": must be a namespace name (RFC 1123 label)`);
-    }
+/** A flag's comma-separated list or a config file's list, validated item by item; sorted and de-duplicated. */
+function nameList(value: string[] | string | undefined, check: (name: string) => string | undefined): string[] {
+  const names = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value ?? [];
+  for (const name of names) {
+    const problem = typeof name === 'string' ? check(name) : 'must be a string';
+    if (problem) throw new InputError(problem);
   }
+  return [...new Set(names)].sort();
+}
+
+const isDnsSubdomain = (name: string): boolean =>
+  name.length <= 253 && name.split('.').every((label) => DNS_LABEL.test(label));
+
+export function resolveOptions(raw: RawOptions): CompileOptions {
+  // the same rules as PSA's configuration validation
+  const exemptNamespaces = nameList(raw.exemptNamespaces, (ns) =>
+    (ns.length > 63 || !DNS_LABEL.test(ns) ? `exempt namespace "${ns}": must be a namespace name (RFC 1123 label)` : undefined));
+  const exemptUsernames = nameList(raw.exemptUsernames, (u) => (u === '' ? 'exempt username: must not be empty' : undefined));
+  const exemptRuntimeClasses = nameList(raw.exemptRuntimeClasses, (rc) =>
+    (isDnsSubdomain(rc) ? undefined : `exempt runtime class "${rc}": must be a runtime class name (RFC 1123 subdomain)`));
   let version: PolicyVersion;
   try {
     version = parseVersion(raw.version ?? 'latest');
@@ -82,7 +99,9 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
     level: oneOf('level', raw.level, LEVELS),
     version,
     action: oneOf('action', raw.action, ACTIONS, 'enforce'),
-    exemptNamespaces: [...new Set(namespaces)].sort(),
+    exemptNamespaces,
+    exemptUsernames,
+    exemptRuntimeClasses,
     regoVersion: oneOf('rego version', raw.regoVersion, REGO_VERSIONS, 'v1'),
     gatekeeperEngine: oneOf('gatekeeper engine', raw.gatekeeperEngine, GATEKEEPER_ENGINES, 'both'),
     kyvernoFlavor: oneOf('kyverno flavor', raw.kyvernoFlavor, KYVERNO_FLAVORS, 'validatingpolicy'),

@@ -30,6 +30,8 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     ['unknown flag', ['--target', 'gatekeeper', '--level', 'baseline', '--frobnicate'], /unknown option '--frobnicate'/],
     ['unknown action', ['--target', 'gatekeeper', '--level', 'baseline', '--action', 'deny'], /argument 'deny' is invalid/],
     ['glob namespace', ['--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-*'], /exempt namespace "kube-\*"/],
+    ['bad runtime class', ['--target', 'vap', '--level', 'baseline', '--exempt-runtime-classes', 'Kata_1'], /exempt runtime class "Kata_1": must be a runtime class name/],
+    ['empty username in config', ['--config', config('user.yaml', 'target: vap\nlevel: baseline\nexemptUsernames: [""]\n')], /exempt username: must not be empty/],
     ['kube version too old', ['--target', 'vap', '--level', 'baseline', '--kube-version', '1.29'], /kube version "1\.29": must be 1\.30 or newer/],
     ['kube version malformed', ['--target', 'vap', '--level', 'baseline', '--kube-version', 'v1.30'], /kube version "v1\.30"/],
     ['unreadable config', ['--config', '/nonexistent/pss.yaml'], /cannot read config \/nonexistent\/pss\.yaml: ENOENT/],
@@ -88,6 +90,17 @@ describe('output', () => {
     expect(constraint!.spec.enforcementAction).toBe(expected);
   });
 
+  it('exempts usernames and runtime classes exactly, in every target', () => {
+    const flags = ['--level', 'baseline', '--exempt-usernames', 'system:serviceaccount:ops:debug,alice@example.com', '--exempt-runtime-classes', 'kata'];
+    const [vapPolicy] = docsOf(run('--target', 'vap', ...flags).stdout);
+    const conditions = Object.fromEntries(vapPolicy!.spec.matchConditions.map((c: { name: string; expression: string }) => [c.name, c.expression]));
+    expect(conditions['pod-security-exempt-usernames']).toBe('!(request.?userInfo.?username.orValue("") in ["alice@example.com", "system:serviceaccount:ops:debug"])');
+    expect(conditions['pod-security-exempt-runtime-classes']).toContain('runtimeClassName');
+    const [template] = docsOf(run('--target', 'gatekeeper', '--gatekeeper-engine', 'rego', ...flags).stdout);
+    expect(template!.spec.targets[0].code[0].source.rego).toContain('object.get(input, ["review", "userInfo", "username"], "") in {"alice@example.com", "system:serviceaccount:ops:debug"}');
+    expect(template!.spec.targets[0].code[0].source.rego).toContain('_get(_spec, ["runtimeClassName"], "") in {"kata"}');
+  });
+
   it('exempts namespaces exactly, sorted and de-duplicated', () => {
     const r = run('--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-system, istio-system,kube-system');
     const [, constraint] = docsOf(r.stdout);
@@ -100,7 +113,9 @@ describe('output', () => {
     const [policy, binding] = docsOf(r.stdout);
     expect(policy!.kind).toBe('ValidatingAdmissionPolicy');
     expect(policy!.metadata.name).toBe('pod-security-restricted-latest');
-    expect(policy!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
+    expect(policy!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers', 'pods/resize']);
+    expect(policy!.spec.matchConditions.map((c: { name: string }) => c.name))
+      .toEqual(['pod-security-operations', 'pod-security-subresources', 'pod-security-significant-update']);
     expect(policy!.spec.validations.every((v: { reason: string }) => v.reason === 'Forbidden')).toBe(true);
     expect(binding!.kind).toBe('ValidatingAdmissionPolicyBinding');
     expect(binding!.spec.policyName).toBe(policy!.metadata.name);

@@ -58,11 +58,11 @@ const SPEC = 'variables.spec';
 const CONTAINERS = 'variables.containers';
 const ANNOTATIONS = 'variables.annotations';
 
-class CelWriter {
+export class CelWriter {
   private vars = 0;
   constructor(private readonly o: CelOptions) {}
 
-  private fresh(prefix: string): string {
+  fresh(prefix: string): string {
     return `${prefix}${this.vars++}`;
   }
 
@@ -332,16 +332,20 @@ class CelWriter {
   }
 }
 
+/** The pod template at each workload kind's path; a missing template reads as an empty pod, which passes. */
+export function workloadTemplate(w: CelWriter): string {
+  const byKind = WORKLOAD_TEMPLATES.reduceRight(
+    (rest, t) => `${OBJECT}.?kind.orValue("") == ${celLit(t.kind)} ? ${w.value(OBJECT, t.template, undefined)} : ${rest}`, 'null');
+  return `optional.ofNonZeroValue(${byKind}).orValue({})`;
+}
+
 export function lowerToCel(rules: readonly Rule[], o: CelOptions): CelPolicy {
   const w = new CelWriter(o);
   const lists = CONTAINER_LISTS.map((l) => w.list(SPEC, [l]));
   const variables: CelVariable[] = [];
   let pod = OBJECT;
   if (o.subject === 'workload') {
-    // the template at each workload kind's path; a missing template reads as an empty pod, which passes
-    const byKind = WORKLOAD_TEMPLATES.reduceRight(
-      (rest, w2) => `${OBJECT}.?kind.orValue("") == ${celLit(w2.kind)} ? ${w.value(OBJECT, w2.template, undefined)} : ${rest}`, 'null');
-    variables.push({ name: 'template', expression: `optional.ofNonZeroValue(${byKind}).orValue({})` });
+    variables.push({ name: 'template', expression: workloadTemplate(w) });
     pod = 'variables.template';
   }
   const object = (path: Path) => `optional.ofNonZeroValue(${w.value(pod, path, undefined)}).orValue({})`;

@@ -8,6 +8,9 @@ import { PACKAGE_VERSION, render } from '../../render.js';
 import { levelVersion, policyKind, policyName } from '../names.js';
 import { lowerToCel } from '../cel/lower.js';
 import { lit, lowerToRego } from './rego.js';
+import { lowerGateToRego } from './gate.js';
+import { admissionGate } from '../../rules/admission.js';
+import { exemptions } from '../admission.js';
 
 const ENFORCEMENT_ACTION: Record<Action, string> = { enforce: 'deny', audit: 'dryrun', warn: 'warn' };
 
@@ -24,6 +27,7 @@ export function gatekeeperRego(o: CompileOptions): string {
     title: levelVersion(o),
     generator: PACKAGE_VERSION,
     goEscapes: goEscapes(),
+    gate: lowerGateToRego(admissionGate('pod', exemptions(o))),
     ...lowerToRego(p.rules),
   });
 }

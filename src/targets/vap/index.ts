@@ -5,7 +5,10 @@ import { profile } from '../../model/registry.js';
 import { versionLabel } from '../../model/version.js';
 import type { Action, CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
+import { lowerGateToCel } from '../cel/gate.js';
 import { lowerToCel } from '../cel/lower.js';
+import { podResources, exemptions } from '../admission.js';
+import { admissionGate } from '../../rules/admission.js';
 import { levelVersion, policyName } from '../names.js';
 
 const VALIDATION_ACTIONS: Record<Action, string> = { enforce: 'Deny', audit: 'Audit', warn: 'Warn' };
@@ -24,6 +27,8 @@ export function vap(o: CompileOptions): Document[] {
     generator: PACKAGE_VERSION,
     validationAction: VALIDATION_ACTIONS[o.action],
     exemptNamespaces: o.exemptNamespaces,
+    resources: podResources(),
+    matchConditions: lowerGateToCel(admissionGate('pod', exemptions(o)), { kubeMinor: o.kubeMinor }),
     ...lowerToCel(p.rules, { kubeMinor: o.kubeMinor }),
   };
   return [

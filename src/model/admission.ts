@@ -1,0 +1,50 @@
+// What Pod Security Admission does around the checks for one request
+// (k8s.io/pod-security-admission admission/admission.go, and the in-tree
+// plugin that registers it). Targets lower this; none restates it.
+import type { Path } from '../rules/ir.js';
+import { CONTAINER_LISTS, WORKLOAD_TEMPLATES } from './pod.js';
+
+/** The in-tree plugin handles these operations only (admission.NewHandler(Create, Update)). */
+export const EVALUATED_OPERATIONS = ['CREATE', 'UPDATE'] as const;
+
+/** Pod subresources PSA lets through without evaluation (ignoredPodSubresources). Every other one is evaluated. */
+export const IGNORED_POD_SUBRESOURCES = ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'] as const;
+
+/**
+ * Pod subresources whose UPDATE carries the Pod, so PSA evaluates them:
+ * `ephemeralcontainers` (kubectl debug) and `resize` (which can only change
+ * resources, so the significance rule lets it through).
+ */
+export const EVALUATED_POD_SUBRESOURCES = ['ephemeralcontainers', 'resize'] as const;
+
+/**
+ * isSignificantPodUpdate: an UPDATE is evaluated only when one of these
+ * changed. Lists in `byIndex` are compared by length and then `field` at each
+ * index; lists in `byName` are walked in the new pod, each container matched
+ * to the first old one of the same name: a new name or a changed `field`
+ * counts. Anything else (labels, annotations, tolerations, resources, removed
+ * ephemeral containers) is allowed without evaluation.
+ */
+export const SIGNIFICANT_UPDATE = {
+  byIndex: ['containers', 'initContainers'],
+  byName: ['ephemeralContainers'],
+  key: ['name'],
+  field: ['image'],
+} as const satisfies { byIndex: readonly ContainerList[]; byName: readonly ContainerList[]; key: Path; field: Path };
+type ContainerList = (typeof CONTAINER_LISTS)[number];
+
+/**
+ * Exemptions of the static configuration: exact strings, an empty value never
+ * matches. Pods and workloads alike; the runtime class is read from the pod
+ * spec (for workloads, from the template's spec).
+ */
+export const EXEMPTIONS = {
+  namespaces: 'the request namespace',
+  usernames: 'the requesting user (request.userInfo.username)',
+  runtimeClasses: 'spec.runtimeClassName',
+} as const;
+export type ExemptionKind = keyof typeof EXEMPTIONS;
+export const RUNTIME_CLASS_PATH: Path = ['runtimeClassName'];
+
+/** Workloads: any subresource (e.g. scale) is skipped, there is no significance filter, and they are never denied. */
+export const WORKLOAD_ADMISSION = { skipEverySubresource: true, modes: ['warn', 'audit'] as const, templates: WORKLOAD_TEMPLATES };

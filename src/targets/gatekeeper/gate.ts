@@ -1,0 +1,54 @@
+// Lowers the admission gate to Rego: `_skipped` holds for a request Pod
+// Security Admission would let through without evaluating it. Gatekeeper's
+// audit sends no operation; an audit review is evaluated like a CREATE.
+import type { AdmissionGate } from '../../rules/admission.js';
+import type { Path } from '../../rules/ir.js';
+import { lit } from './rego.js';
+
+const set = (values: readonly string[]): string => `{${values.map(lit).join(', ')}}`;
+const path = (p: Path): string => `[${p.map(lit).join(', ')}]`;
+const rule = (comment: string, body: string[]): string =>
+  `# ${comment}\n_skipped if {\n${body.map((s) => `\t${s}`).join('\n')}\n}`;
+
+export function lowerGateToRego(gate: AdmissionGate): string[] {
+  const review = (p: Path, d = '""') => `object.get(input, ${path(['review', ...p])}, ${d})`;
+  const rules = [
+    rule('only CREATE and UPDATE are evaluated', [`not ${review(['operation'])} in ${set(['', ...gate.operations])}`]),
+    gate.skipSubresources === 'any'
+      ? rule('subresources are not evaluated', [`${review(['subResource'])} != ""`])
+      : rule('ignored subresources', [`${review(['subResource'])} in ${set(gate.skipSubresources)}`]),
+  ];
+  const s = gate.significantUpdate;
+  if (s) {
+    rules.push(rule('an UPDATE that changes no container image, count or ephemeral container', [
+      `${review(['operation'])} == "UPDATE"`,
+      'not _significant_update',
+    ]));
+    const field = (anchor: string, p: Path) => `_get(${anchor}, ${path(p)}, "")`;
+    rules.push(
+      '_old_spec := _get(object.get(input, ["review", "oldObject"], {}), ["spec"], {})',
+      ...s.byIndex.map((name) => [
+        `# ${name}: a different count, or a different ${s.field.join('.')} at some index`,
+        '_significant_update if {',
+        `\t[${field('c', s.field)} | some c in _list(_spec, ${path([name])})] != [${field('c', s.field)} | some c in _list(_old_spec, ${path([name])})]`,
+        '}',
+      ].join('\n')),
+      ...s.byName.map((name) => [
+        `# ${name}: one with a new ${s.key.join('.')}, or whose ${s.field.join('.')} differs from the first old one of that ${s.key.join('.')}`,
+        '_significant_update if {',
+        `\tsome c in _list(_spec, ${path([name])})`,
+        `\tolds := [${field('o', s.field)} | some o in _list(_old_spec, ${path([name])}); ${field('o', s.key)} == ${field('c', s.key)}]`,
+        `\tnot _first_is(olds, ${field('c', s.field)})`,
+        '}',
+      ].join('\n')),
+    );
+    if (s.byName.length > 0) rules.push('_first_is(xs, x) if {\n\tcount(xs) > 0\n\txs[0] == x\n}');
+  }
+  if (gate.exemptUsernames.length > 0) {
+    rules.push(rule('exempt usernames', [`${review(['userInfo', 'username'])} in ${set(gate.exemptUsernames)}`]));
+  }
+  if (gate.exemptRuntimeClasses.length > 0) {
+    rules.push(rule('exempt runtime classes', [`_get(_spec, ${path(gate.runtimeClassPath)}, "") in ${set(gate.exemptRuntimeClasses)}`]));
+  }
+  return rules;
+}
