@@ -13,10 +13,10 @@ mkdir -p "$bin"
 exec 9>"$cache/.lock"
 flock 9
 
-stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum \
+stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum \
   "$here"/gator/go.mod "$here"/gator/go.sum | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/gator" ] \
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/gator" ] \
    && [ -f "$cache/corpus-dir" ] && [ -f "$cache/kyverno-module-dir" ] && [ -f "$cache/gatekeeper-framework-dir" ]; then
   echo "$cache"
   exit 0
@@ -25,13 +25,15 @@ fi
 start=$(date +%s)
 cd "$here/core"
 go mod download >&2
-echo "building opa, the reference oracle and the VAP evaluator (first build takes a few minutes)..." >&2
+echo "building opa, the reference oracle, the VAP evaluator and the admission oracle (first build takes a few minutes)..." >&2
 go build -trimpath -buildvcs=false -o "$bin/opa.tmp" github.com/open-policy-agent/opa
 go build -trimpath -buildvcs=false -o "$bin/oracle.tmp" ./oracle
 go build -trimpath -buildvcs=false -o "$bin/vap.tmp" ./vap
+go build -trimpath -buildvcs=false -o "$bin/admission.tmp" ./admission
 mv "$bin/opa.tmp" "$bin/opa"
 mv "$bin/oracle.tmp" "$bin/oracle"
 mv "$bin/vap.tmp" "$bin/vap"
+mv "$bin/admission.tmp" "$bin/admission"
 # The fixture corpus ships inside the pinned module; read it in place.
 go list -m -f '{{.Dir}}' k8s.io/pod-security-admission > "$cache/module-dir"
 echo "$(cat "$cache/module-dir")/test/testdata" > "$cache/corpus-dir"

@@ -8,23 +8,32 @@
 //
 //	stdin: {
 //	  "policies": [<admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy>...],
-//	  "bindings": [<admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding>...], // optional; only checked
-
+//	  "bindings": [<admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding>...], // optional; only checked, except in dispatch mode
 //	  "pods": [<v1 Pod>...],
 //	  "namespaces": [<v1 Namespace>...],   // optional; otherwise {name, label kubernetes.io/metadata.name}
 //	  "requests": [{"policy": i, "pod": j, "operation": "CREATE"|"UPDATE", "oldPod": k|-1,
 //	                "subResource": ""|"ephemeralcontainers", "namespace": "default",
 //	                "username": "alice", "groups": [...]}],
 //	  "kubeVersion": "1.30",               // compatibility version for the write-time (NewExpressions) compile
-//	  "evalEnv": "stored"|"new"            // env the runtime programs are compiled in; default "stored", as the plugin does
+//	  "evalEnv": "stored"|"new",           // env the runtime programs are compiled in; default "stored", as the plugin does
+//	  "admissionRequests": [<admission.k8s.io/v1 AdmissionRequest>...] // optional: dispatch mode, see dispatch.go
 //	}
 //
 //	stdout: {
 //	  "policies": [{"name", "compileErrors": [...], "schemaErrors": [...]}],
 //	  "bindings": [{"name", "schemaErrors": [...]}],
 //	  "results": [{"matched", "decisions": [{"validation", "action", "effect", "message", "reason", "messageExpressionError"}],
-//	               "cost", "costDetail", "auditAnnotations", "warnings", "error"}]
+//	               "cost", "costDetail", "auditAnnotations", "warnings", "error"}],
+//	  "admissionResults": [{"allowed", "status": {"code", "reason", "message"}, "warnings": [...],
+//	               "auditAnnotations": {key: value}, "failures": [{"policy", "binding", "expressionIndex",
+//	               "validation", "actions", "evaluation", "reason", "message", "auditAnnotation"}],
+//	               "decodeWarnings": [...], "error"}]   // only with admissionRequests
 //	}
+//
+// In dispatch mode every admission request goes, once, through the API
+// server's ValidatingAdmissionPolicy dispatcher with one hook per policy that
+// a binding names (bindings are used, not only checked); the verdict, the
+// warnings and the audit annotations are the dispatcher's own.
 //
 // Errors in the request as a whole go to stderr with exit status 2.
 package main
@@ -44,6 +53,9 @@ type input struct {
 	Requests    []request         `json:"requests"`
 	KubeVersion string            `json:"kubeVersion"`
 	EvalEnv     string            `json:"evalEnv"`
+	// AdmissionRequests selects dispatch mode (dispatch.go): admission.k8s.io/v1
+	// AdmissionRequests run through the API server's VAP dispatcher.
+	AdmissionRequests []json.RawMessage `json:"admissionRequests"`
 }
 
 type request struct {
@@ -110,6 +122,8 @@ type output struct {
 	Policies []policyReport  `json:"policies"`
 	Bindings []bindingReport `json:"bindings"`
 	Results  []result        `json:"results"`
+	// AdmissionResults is only present when admissionRequests were given.
+	AdmissionResults []admissionResult `json:"admissionResults,omitempty"`
 }
 
 func main() {
@@ -147,6 +161,13 @@ func run() error {
 			return fmt.Errorf("requests[%d]: %w", i, err)
 		}
 		out.Results = append(out.Results, res)
+	}
+	if in.AdmissionRequests != nil {
+		d := newDispatcher(h, in.Bindings)
+		out.AdmissionResults = make([]admissionResult, 0, len(in.AdmissionRequests))
+		for _, raw := range in.AdmissionRequests {
+			out.AdmissionResults = append(out.AdmissionResults, d.dispatch(raw))
+		}
 	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
