@@ -1,6 +1,7 @@
 // npm run conformance -- PATH… [--levels baseline,restricted] [--versions all|boundaries|v1.N,…]
 //                              [--engines rego-wasm,…] [--json FILE]
 // npm run conformance -- --fuzz N [--seed S] [--save DIR] [same options]
+// npm run conformance -- --admission DIR… [--engines …] [--json FILE]
 //
 // Evaluates every Pod found under PATH (or N generated pods) against the
 // upstream evaluator and each engine; exits 1 on any verdict or reason
@@ -18,6 +19,10 @@ import type { LevelVersion } from './engine.js';
 import { fuzz, type Finding, type FuzzResult } from './fuzz/run.js';
 import { loadPods } from './pods.js';
 import { ENGINE_FACTORIES, SCOPES } from './registry.js';
+import { findCaseDirs, loadCaseDir } from './admission/cases.js';
+import { compareAdmission } from './admission/compare.js';
+import { ADMISSION_ENGINES } from './admission/registry.js';
+import { admissionSummary } from './admission/report.js';
 import { ALL_VERSIONS, BOUNDARY_VERSIONS, grid } from './targets.js';
 
 class UsageError extends Error {}
@@ -35,6 +40,7 @@ function integer(name: string, min: number) {
 function parseArgs(argv: string[]) {
   const cmd = new Command('conformance')
     .argument('[paths...]', 'pod YAML files or directories (multi-document YAML is fine)')
+    .option('--admission', 'the paths are admission case directories (config.yaml and AdmissionReview files), compared with upstream\'s admission plugin')
     .option('--fuzz <n>', 'generate N random pods instead of reading files', integer('--fuzz', 1))
     .option('--seed <s>', 'seed of the generated pods (default: a random one, printed)', integer('--seed', 0))
     .option('--save <dir>', `with --fuzz: where shrunk disagreeing pods are written (default ${DEFAULT_SAVE_DIR})`)
@@ -51,8 +57,9 @@ function parseArgs(argv: string[]) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message.replace(/^error: /, ''));
   }
-  const opts = cmd.opts<{ fuzz?: number; seed?: number; save?: string; levels: string; versions?: string; engines: string; json?: string }>();
+  const opts = cmd.opts<{ admission?: boolean; fuzz?: number; seed?: number; save?: string; levels: string; versions?: string; engines: string; json?: string }>();
   if (opts.fuzz === undefined && cmd.args.length === 0) throw new UsageError('give pod files or directories, or --fuzz N');
+  if (opts.admission && opts.fuzz !== undefined) throw new UsageError('--admission takes case directories, not --fuzz');
   if (opts.fuzz !== undefined && cmd.args.length > 0) throw new UsageError('give pod files or --fuzz N, not both');
   if (opts.fuzz === undefined && (opts.seed !== undefined || opts.save !== undefined)) throw new UsageError('--seed and --save need --fuzz N');
   const levels = list(opts.levels);
@@ -66,14 +73,15 @@ function parseArgs(argv: string[]) {
       throw new UsageError((e as Error).message);
     }
   }
-  const engines = list(opts.engines);
-  for (const id of engines) if (!ENGINE_FACTORIES[id]) throw new UsageError(`unknown engine "${id}"; known: ${Object.keys(ENGINE_FACTORIES).join(', ')}`);
+  const known = opts.admission ? ADMISSION_ENGINES : ENGINE_FACTORIES;
+  const engines = opts.admission && opts.engines === Object.keys(ENGINE_FACTORIES).join(',') ? Object.keys(ADMISSION_ENGINES) : list(opts.engines);
+  for (const id of engines) if (!known[id]) throw new UsageError(`unknown engine "${id}"; known: ${Object.keys(known).join(', ')}`);
   for (const p of cmd.args) if (!existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
   // fuzzing without --versions: each engine at its own default (the Kyverno CLI is too slow for every boundary)
   const versionsOf = (id: string): string[] =>
     (opts.fuzz !== undefined && opts.versions === undefined ? [...(SCOPES[id]?.fuzzVersions ?? versions)] : versions);
   return {
-    paths: cmd.args, levels: levels as LevelVersion['level'][], versions, versionsOf, engines, json: opts.json,
+    admission: opts.admission === true, paths: cmd.args, levels: levels as LevelVersion['level'][], versions, versionsOf, engines, json: opts.json,
     fuzz: opts.fuzz, seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31), save: opts.save ?? DEFAULT_SAVE_DIR,
   };
 }
@@ -129,6 +137,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const engines = ensureEngines();
+  if (args.admission) return admissionMain(args.paths, args.engines, args.json);
   const targets = grid(args.levels, args.versions);
   const makeEngines = () => args.engines.map((id) => ENGINE_FACTORIES[id]!());
   let result: Comparison;
@@ -193,6 +202,19 @@ async function main(argv: string[]): Promise<number> {
   const failed = result.engines.some((r) => r.verdictDisagreements > 0 || r.reasonDisagreements > 0 || r.engineErrors > 0
     || (exactById.get(r.engine) && r.messageDisagreements > 0));
   return failed ? 1 : 0;
+}
+
+async function admissionMain(paths: readonly string[], engineIds: readonly string[], json?: string): Promise<number> {
+  const dirs = findCaseDirs(paths).map((d) => loadCaseDir(d));
+  if (dirs.length === 0) {
+    process.stderr.write('conformance: no case directory (with a config.yaml) found\n');
+    return 2;
+  }
+  const result = await compareAdmission(dirs, engineIds.map((id) => ADMISSION_ENGINES[id]!()));
+  console.log(`reference: k8s.io/pod-security-admission ${ensureEngines().psaVersion} admission (Admission.Validate)`);
+  console.log(admissionSummary(result));
+  if (json) writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  return result.engines.some((r) => r.diffs.length > 0) ? 1 : 0;
 }
 
 process.exitCode = await main(process.argv);

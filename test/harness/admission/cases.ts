@@ -1,0 +1,75 @@
+// Admission case directories: `config.yaml` (a PodSecurityConfiguration) and
+// case files, each one YAML stream holding the Namespace and one
+// admission.k8s.io/v1 AdmissionReview. No expected outcome is stored: the
+// admission oracle computes it.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { applyApiDefaults } from '../pods.js';
+
+type Obj = Record<string, any>;
+
+export interface AdmissionRequest extends Obj {
+  operation: string;
+  subResource?: string;
+  namespace?: string;
+  name?: string;
+  kind: { group: string; version: string; kind: string };
+  resource: { group: string; version: string; resource: string };
+  userInfo?: { username?: string; groups?: string[] };
+  object?: Obj | null;
+  oldObject?: Obj | null;
+}
+
+export interface AdmissionCase {
+  /** the case file, relative to the working directory */
+  id: string;
+  namespaces: Obj[];
+  request: AdmissionRequest;
+}
+
+export interface CaseDir {
+  dir: string;
+  /** config.yaml as written */
+  configText: string;
+  config: Obj;
+  cases: AdmissionCase[];
+}
+
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The one piece of API-server defaulting every engine and the oracle see (pods only). */
+function defaulted(o: Obj | null | undefined): Obj | null | undefined {
+  return isObject(o) && o.kind === 'Pod' ? applyApiDefaults(o) : o;
+}
+
+export function loadCaseDir(dir: string, base = process.cwd()): CaseDir {
+  const configPath = join(dir, 'config.yaml');
+  const configText = readFileSync(configPath, 'utf8');
+  const config = parseAllDocuments(configText)[0]?.toJS() as Obj;
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'config.yaml').sort();
+  const cases = files.map((f): AdmissionCase => {
+    const file = join(dir, f);
+    const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
+      if (d.errors.length > 0) throw new Error(`${file}: ${d.errors[0]!.message}`);
+      return d.toJS() as unknown;
+    }).filter(isObject);
+    const reviews = docs.filter((d) => d.kind === 'AdmissionReview');
+    if (reviews.length !== 1 || !isObject(reviews[0]!.request)) throw new Error(`${file}: want exactly one AdmissionReview with a request`);
+    const request = reviews[0]!.request as AdmissionRequest;
+    return {
+      id: relative(base, file),
+      namespaces: docs.filter((d) => d.kind === 'Namespace'),
+      request: { ...request, object: defaulted(request.object), oldObject: defaulted(request.oldObject) },
+    };
+  });
+  return { dir: relative(base, dir) || dir, configText, config, cases };
+}
+
+/** Each argument is a case directory, or a directory of case directories. */
+export function findCaseDirs(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    if (statSync(join(p, 'config.yaml'), { throwIfNoEntry: false })?.isFile()) return [p];
+    return readdirSync(p).sort().map((d) => join(p, d)).filter((d) => statSync(join(d, 'config.yaml'), { throwIfNoEntry: false })?.isFile());
+  });
+}

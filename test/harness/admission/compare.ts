@@ -1,0 +1,88 @@
+// Compares each engine's outcome of every admission case with the oracle's:
+// allowed or denied, and the checks each mode reported. A bundle implements
+// one mode (bundle.ts); every other mode the oracle reports is at the same
+// level and version, so it must report the same checks as that one.
+import { bundleSpec, type Mode } from './bundle.js';
+import type { CaseDir } from './cases.js';
+import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
+import { runAdmissionOracle, type OracleOutcome } from './oracle.js';
+
+export interface AdmissionDiff {
+  engine: string;
+  case: string;
+  what: string;
+  expected: AdmissionOutcome;
+  actual: AdmissionOutcome;
+}
+
+export interface AdmissionEngineReport {
+  engine: string;
+  cases: number;
+  agreements: number;
+  verdictDisagreements: number;
+  modeDisagreements: number;
+  errors: number;
+  diffs: AdmissionDiff[];
+}
+
+export interface AdmissionComparison {
+  dirs: string[];
+  cases: number;
+  /** the oracle's outcomes, by case file */
+  oracle: Record<string, OracleOutcome['raw']>;
+  engines: AdmissionEngineReport[];
+}
+
+const same = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+
+/** What differs between the oracle's and an engine's outcome, or undefined. */
+export function difference(expected: AdmissionOutcome, actual: AdmissionOutcome, mode: Mode, firstOnly = false): string | undefined {
+  if (actual.error) return `engine error: ${actual.error}`;
+  if (expected.allowed !== actual.allowed) return expected.allowed ? 'false alarm: upstream allows' : 'fail-open: upstream denies';
+  const want = expected.modes[mode];
+  const got = actual.modes[mode];
+  if (firstOnly ? (want?.[0] !== got?.[0] || (got?.length ?? 0) > 1) : !same(want, got)) {
+    return `${mode} reports ${JSON.stringify(got ?? [])}, upstream ${JSON.stringify(want ?? [])}`;
+  }
+  const other = Object.keys(actual.modes).find((m) => m !== mode);
+  if (other) return `the bundle implements ${mode} only, yet reported ${other}`;
+  return undefined;
+}
+
+export async function compareAdmission(dirs: readonly CaseDir[], engines: readonly (AdmissionEngine & { firstFailureOnly?: boolean })[]): Promise<AdmissionComparison> {
+  const expected = runAdmissionOracle(dirs);
+  const oracle: AdmissionComparison['oracle'] = {};
+  dirs.forEach((d, i) => d.cases.forEach((c, j) => {
+    const o = expected[i]![j]!;
+    oracle[c.id] = o.raw;
+    if (o.error) throw new Error(`admission oracle on ${c.id}: ${o.error}`);
+  }));
+  const reports: AdmissionEngineReport[] = [];
+  for (const engine of engines) {
+    const report: AdmissionEngineReport = { engine: engine.id, cases: 0, agreements: 0, verdictDisagreements: 0, modeDisagreements: 0, errors: 0, diffs: [] };
+    for (const [i, dir] of dirs.entries()) {
+      const { mode } = bundleSpec(dir.config);
+      const actual = await engine.evaluate(dir);
+      dir.cases.forEach((c, j) => {
+        const want = expected[i]![j]!;
+        report.cases++;
+        // the single-mode bundle covers the configuration only if every mode upstream reports says the same
+        const uncovered = Object.entries(want.modes).find(([m, checks]) => m !== mode && !same(checks, want.modes[mode]) && !(m === 'warn' && !want.allowed));
+        const what = uncovered
+          ? `upstream's ${uncovered[0]} reports ${JSON.stringify(uncovered[1])}, which a bundle for ${mode} cannot express`
+          : difference(want, actual[j]!, mode, engine.firstFailureOnly);
+        if (!what) {
+          report.agreements++;
+          return;
+        }
+        if (actual[j]!.error) report.errors++;
+        else if (want.allowed !== actual[j]!.allowed) report.verdictDisagreements++;
+        else report.modeDisagreements++;
+        report.diffs.push({ engine: engine.id, case: c.id, what, expected: { allowed: want.allowed, modes: want.modes }, actual: actual[j]! });
+      });
+    }
+    reports.push(report);
+  }
+  return { dirs: dirs.map((d) => d.dir), cases: dirs.reduce((n, d) => n + d.cases.length, 0), oracle, engines: reports };
+}

@@ -1,0 +1,10 @@
+// The engines admission cases run through, by id (the same ids as the pod-level engines).
+import type { AdmissionEngine } from './outcome.js';
+import { RegoWasmAdmissionEngine } from './regoWasm.js';
+import { VapAdmissionEngine } from './vap.js';
+
+export const ADMISSION_ENGINES: Readonly<Record<string, () => AdmissionEngine & { firstFailureOnly?: boolean }>> = {
+  'rego-wasm': () => new RegoWasmAdmissionEngine(),
+  'rego-wasm-v0': () => new RegoWasmAdmissionEngine('v0'),
+  vap: () => new VapAdmissionEngine(),
+};
