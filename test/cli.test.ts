@@ -99,6 +99,13 @@ describe('output', () => {
     const [template] = docsOf(run('--target', 'gatekeeper', '--gatekeeper-engine', 'rego', ...flags).stdout);
     expect(template!.spec.targets[0].code[0].source.rego).toContain('object.get(input, ["review", "userInfo", "username"], "") in {"alice@example.com", "system:serviceaccount:ops:debug"}');
     expect(template!.spec.targets[0].code[0].source.rego).toContain('_get(_spec, ["runtimeClassName"], "") in {"kata"}');
+    // Gatekeeper's CEL block fails closed whatever the operator-wide default, and carries the same conditions as the VAP
+    const [both] = docsOf(run('--target', 'gatekeeper', ...flags).stdout);
+    const cel = both!.spec.targets[0].code.find((c: { engine: string }) => c.engine === 'K8sNativeValidation').source;
+    expect(cel.failurePolicy).toBe('Fail');
+    expect(cel.matchCondition).toEqual(vapPolicy!.spec.matchConditions);
+    const [cpol] = docsOf(run('--target', 'kyverno', '--kyverno-flavor', 'clusterpolicy', ...flags).stdout);
+    expect(cpol!.spec.rules.every((r: { celPreconditions: unknown[] }) => r.celPreconditions.length >= 4)).toBe(true);
   });
 
   it('exempts namespaces exactly, sorted and de-duplicated', () => {
@@ -140,7 +147,7 @@ describe('output', () => {
     expect(pods!.apiVersion).toBe('policies.kyverno.io/v1');
     expect(pods!.spec.validationActions).toEqual(['Deny']);
     expect(pods!.spec.autogen.podControllers.controllers).toEqual([]);
-    expect(pods!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
+    expect(pods!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers', 'pods/resize']);
     for (const key of ['title', 'category', 'severity', 'subject', 'description', 'minversion']) {
       expect(pods!.metadata.annotations[`policies.kyverno.io/${key}`]).toBeTruthy();
     }

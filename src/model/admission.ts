@@ -7,6 +7,12 @@ import { CONTAINER_LISTS, WORKLOAD_TEMPLATES } from './pod.js';
 /** The in-tree plugin handles these operations only (admission.NewHandler(Create, Update)). */
 export const EVALUATED_OPERATIONS = ['CREATE', 'UPDATE'] as const;
 
+/**
+ * An audit scan (Gatekeeper's audit, `gator test`) reviews stored objects with
+ * no operation at all; it is evaluated as the object's CREATE would be.
+ */
+export const AUDIT_OPERATION = '';
+
 /** Pod subresources PSA lets through without evaluation (ignoredPodSubresources). Every other one is evaluated. */
 export const IGNORED_POD_SUBRESOURCES = ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'proxy', 'status'] as const;
 

@@ -2,7 +2,7 @@
 // Built once from the model and the compile options; each target lowers it
 // (CEL match conditions, Rego rules) in front of the checks.
 import {
-  EVALUATED_OPERATIONS, IGNORED_POD_SUBRESOURCES, RUNTIME_CLASS_PATH, SIGNIFICANT_UPDATE,
+  AUDIT_OPERATION, EVALUATED_OPERATIONS, IGNORED_POD_SUBRESOURCES, RUNTIME_CLASS_PATH, SIGNIFICANT_UPDATE,
 } from '../model/admission.js';
 import type { Path } from './ir.js';
 
@@ -14,6 +14,7 @@ export interface Exemptions {
 
 export interface AdmissionGate {
   subject: 'pod' | 'workload';
+  /** operations evaluated, the audit scan's empty one included */
   operations: readonly string[];
   /** subresources that skip evaluation: a list, or every non-empty one */
   skipSubresources: readonly string[] | 'any';
@@ -29,7 +30,7 @@ export interface AdmissionGate {
 export function admissionGate(subject: AdmissionGate['subject'], exemptions: Exemptions): AdmissionGate {
   return {
     subject,
-    operations: EVALUATED_OPERATIONS,
+    operations: [AUDIT_OPERATION, ...EVALUATED_OPERATIONS],
     skipSubresources: subject === 'pod' ? IGNORED_POD_SUBRESOURCES : 'any',
     significantUpdate: subject === 'pod' ? SIGNIFICANT_UPDATE : undefined,
     exemptUsernames: exemptions.usernames,

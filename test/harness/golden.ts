@@ -39,6 +39,12 @@ export function goldenCases(): Map<string, RawOptions> {
   cases.set('vap/options/restricted-latest-kube-1.35.yaml', { target: 'vap', level: 'restricted', kubeVersion: '1.35' });
   cases.set('gatekeeper/options/baseline-v1.30-warn-exempt.yaml',
     { target: 'gatekeeper', level: 'baseline', version: 'v1.30', action: 'warn', exemptNamespaces: ['kube-system', 'gatekeeper-system'] });
+  // every exemption kind PSA has, in every target and flavour
+  const exempt = { exemptNamespaces: ['kube-system'], exemptUsernames: ['system:serviceaccount:ops:debugger'], exemptRuntimeClasses: ['kata'] };
+  cases.set('gatekeeper/options/restricted-latest-exemptions.yaml', { target: 'gatekeeper', level: 'restricted', ...exempt });
+  cases.set('vap/options/restricted-latest-exemptions.yaml', { target: 'vap', level: 'restricted', ...exempt });
+  cases.set('kyverno/options/restricted-latest-exemptions.yaml', { target: 'kyverno', level: 'restricted', ...exempt });
+  cases.set('kyverno/options/clusterpolicy-restricted-latest-exemptions.yaml', { target: 'kyverno', kyvernoFlavor: 'clusterpolicy', level: 'restricted', ...exempt });
   cases.set('gatekeeper/options/restricted-latest-audit-rego-v0.yaml',
     { target: 'gatekeeper', level: 'restricted', action: 'audit', regoVersion: 'v0' });
   return cases;

@@ -63,11 +63,17 @@ export interface KyvernoResult {
 const asYaml = (doc: unknown): string =>
   JSON.stringify(doc).replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/** What of an admission request the CLI takes besides the resource: a values file (operation, old object, namespaces) and the user. */
+export interface KyvernoRequestFiles {
+  values?: Record<string, unknown>;
+  userInfo?: { username?: string; groups?: string[] };
+}
+
 /**
  * Runs `kyverno apply` on policies (one file each) and resources (one
  * multi-document file) and returns the policy report's results.
  */
-export async function runKyverno(policies: readonly Doc[], resources: readonly unknown[]): Promise<KyvernoResult[]> {
+export async function runKyverno(policies: readonly Doc[], resources: readonly unknown[], request: KyvernoRequestFiles = {}): Promise<KyvernoResult[]> {
   const { cache } = ensureEngines();
   const dir = mkdtempSync(join(tmpdir(), 'pss-kyverno-'));
   try {
@@ -78,7 +84,16 @@ export async function runKyverno(policies: readonly Doc[], resources: readonly u
     });
     const podsFile = join(dir, 'resources.yaml');
     writeFileSync(podsFile, resources.map(asYaml).join('\n---\n'));
-    const args = ['apply', ...files, '--resource', podsFile, '--policy-report', '--output-format', 'json', '--remove-color'];
+    const extra: string[] = [];
+    if (request.values) {
+      writeFileSync(join(dir, 'values.yaml'), asYaml({ apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'Values', ...request.values }));
+      extra.push('-f', join(dir, 'values.yaml'));
+    }
+    if (request.userInfo) {
+      writeFileSync(join(dir, 'user.yaml'), asYaml({ apiVersion: 'cli.kyverno.io/v1alpha1', kind: 'UserInfo', userInfo: request.userInfo }));
+      extra.push('--userinfo', join(dir, 'user.yaml'));
+    }
+    const args = ['apply', ...files, '--resource', podsFile, ...extra, '--policy-report', '--output-format', 'json', '--remove-color'];
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
       execFile(`${cache}/bin/kyverno`, args, { maxBuffer: 1 << 30, encoding: 'utf8' }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
@@ -101,7 +116,7 @@ export async function runKyverno(policies: readonly Doc[], resources: readonly u
 }
 
 /** Kyverno rule names a check may have: `seccompprofile-restricted` or `seccomp-profile-restricted`. */
-const CHECK_BY_RULE = new Map(CHECK_ORDER.flatMap((c) => [
+export const CHECK_BY_RULE = new Map(CHECK_ORDER.flatMap((c) => [
   [c.id.replace(/_/g, '-').toLowerCase(), c.id],
   [c.id.replace(/_/g, '-').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase(), c.id],
 ] as const));
@@ -131,7 +146,7 @@ interface TargetPolicy {
 }
 
 /** Errors Kyverno reports as a ClusterPolicy rule's `fail` message, or as a ValidatingPolicy's message. */
-const ERROR_MESSAGE = [
+export const ERROR_MESSAGE = [
   /^expression '[\s\S]*' resulted in error: /, // CEL runtime error (validate.cel, failure policy Fail)
   /^compilation error: /, // CEL compile error (validate.cel)
   /^failed expression: /, // messageExpression failed, no static message (validate.cel)
@@ -140,7 +155,7 @@ const ERROR_MESSAGE = [
 ];
 
 /** Kyverno's own wording around a message, if any: reports carry the messageExpression's text as is. */
-const stripPrefix = (message: string): string => message.replace(/^Validation rule '[^']*' failed(?: at path [^:]*)?[.:] ?/, '');
+export const stripPrefix = (message: string): string => message.replace(/^Validation rule '[^']*' failed(?: at path [^:]*)?[.:] ?/, '');
 
 const key = (t: LevelVersion): string => `${t.level}:${t.version}`;
 

@@ -16,7 +16,7 @@ const list = (values: readonly string[]): string => `[${values.map(celLit).join(
 export function lowerGateToCel(gate: AdmissionGate, o: CelOptions): CelCondition[] {
   const w = new CelWriter(o);
   // the API server leaves empty request fields out of `request`, so optional reads
-  const operation = 'request.operation';
+  const operation = 'request.?operation.orValue("")';
   const subResource = 'request.?subResource.orValue("")';
   const conditions: CelCondition[] = [
     { name: 'pod-security-operations', expression: `${operation} in ${list(gate.operations)}` },

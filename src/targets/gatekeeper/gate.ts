@@ -1,6 +1,5 @@
 // Lowers the admission gate to Rego: `_skipped` holds for a request Pod
-// Security Admission would let through without evaluating it. Gatekeeper's
-// audit sends no operation; an audit review is evaluated like a CREATE.
+// Security Admission would let through without evaluating it.
 import type { AdmissionGate } from '../../rules/admission.js';
 import type { Path } from '../../rules/ir.js';
 import { lit } from './rego.js';
@@ -13,7 +12,7 @@ const rule = (comment: string, body: string[]): string =>
 export function lowerGateToRego(gate: AdmissionGate): string[] {
   const review = (p: Path, d = '""') => `object.get(input, ${path(['review', ...p])}, ${d})`;
   const rules = [
-    rule('only CREATE and UPDATE are evaluated', [`not ${review(['operation'])} in ${set(['', ...gate.operations])}`]),
+    rule('only CREATE and UPDATE are evaluated, and audit scans, which have no operation', [`not ${review(['operation'])} in ${set(gate.operations)}`]),
     gate.skipSubresources === 'any'
       ? rule('subresources are not evaluated', [`${review(['subResource'])} != ""`])
       : rule('ignored subresources', [`${review(['subResource'])} in ${set(gate.skipSubresources)}`]),

@@ -7,6 +7,7 @@ import type { Action, CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { levelVersion, policyKind, policyName } from '../names.js';
 import { lowerToCel } from '../cel/lower.js';
+import { lowerGateToCel } from '../cel/gate.js';
 import { lit, lowerToRego } from './rego.js';
 import { lowerGateToRego } from './gate.js';
 import { admissionGate } from '../../rules/admission.js';
@@ -48,7 +49,10 @@ export function gatekeeper(o: CompileOptions): Document[] {
     generator: PACKAGE_VERSION,
     regoV1: o.regoVersion === 'v1',
     rego: o.gatekeeperEngine === 'cel' ? undefined : gatekeeperRego(o),
-    cel: o.gatekeeperEngine === 'rego' ? undefined : lowerToCel(p.rules, { kubeMinor: o.kubeMinor }),
+    cel: o.gatekeeperEngine === 'rego' ? undefined : {
+      ...lowerToCel(p.rules, { kubeMinor: o.kubeMinor }),
+      matchConditions: lowerGateToCel(admissionGate('pod', exemptions(o)), { kubeMinor: o.kubeMinor }),
+    },
     enforcementAction: ENFORCEMENT_ACTION[o.action],
     exemptNamespaces: o.exemptNamespaces,
   };

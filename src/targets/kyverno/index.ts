@@ -11,6 +11,9 @@ import { versionLabel } from '../../model/version.js';
 import type { Action, CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { lowerToCel } from '../cel/lower.js';
+import { lowerGateToCel } from '../cel/gate.js';
+import { admissionGate } from '../../rules/admission.js';
+import { exemptions, podResources } from '../admission.js';
 import { levelVersion, policyName } from '../names.js';
 
 /** ValidatingPolicy validationActions for pods and for workloads (never Deny: PSA only warns and audits them) */
@@ -32,8 +35,12 @@ const ruleName = (check: string): string => check.replace(/_/g, '-').replace(/([
 export function kyverno(o: CompileOptions): Document[] {
   const p = profile(o.level, o.version);
   const name = policyName(o);
-  const pod = lowerToCel(p.rules, { kubeMinor: o.kubeMinor });
-  const workload = lowerToCel(p.rules, { kubeMinor: o.kubeMinor, subject: 'workload' });
+  const cel = { kubeMinor: o.kubeMinor };
+  const pod = { ...lowerToCel(p.rules, cel), matchConditions: lowerGateToCel(admissionGate('pod', exemptions(o)), cel) };
+  const workload = {
+    ...lowerToCel(p.rules, { ...cel, subject: 'workload' }),
+    matchConditions: lowerGateToCel(admissionGate('workload', exemptions(o)), { ...cel, subject: 'workload' }),
+  };
   const context = {
     name,
     title: `Pod Security Standards (${levelVersion(o)})`,
@@ -47,6 +54,8 @@ export function kyverno(o: CompileOptions): Document[] {
     generator: PACKAGE_VERSION,
     exemptNamespaces: o.exemptNamespaces,
     workloadResources: WORKLOAD_TEMPLATES,
+    podResources: podResources(),
+    podKinds: podResources().map((r) => r.replace(/^pods/, 'Pod')),
     workloadGroups: [...new Set(WORKLOAD_TEMPLATES.map((w) => w.group))].map((group) => ({
       group,
       resources: WORKLOAD_TEMPLATES.filter((w) => w.group === group).map((w) => w.resource),

@@ -22,6 +22,8 @@ export interface AdmissionEngineReport {
   verdictDisagreements: number;
   modeDisagreements: number;
   errors: number;
+  /** cases the engine's tool cannot be given as they are, with why; not compared */
+  notFed: { case: string; why: string }[];
   diffs: AdmissionDiff[];
 }
 
@@ -39,6 +41,7 @@ const same = (a: readonly string[] | undefined, b: readonly string[] | undefined
 /** What differs between the oracle's and an engine's outcome, or undefined. */
 export function difference(expected: AdmissionOutcome, actual: AdmissionOutcome, mode: Mode, firstOnly = false): string | undefined {
   if (actual.error) return `engine error: ${actual.error}`;
+  if (actual.mismatch) return `differs: ${actual.mismatch}`;
   if (expected.allowed !== actual.allowed) return expected.allowed ? 'false alarm: upstream allows' : 'fail-open: upstream denies';
   const want = expected.modes[mode];
   const got = actual.modes[mode];
@@ -60,13 +63,17 @@ export async function compareAdmission(dirs: readonly CaseDir[], engines: readon
   }));
   const reports: AdmissionEngineReport[] = [];
   for (const engine of engines) {
-    const report: AdmissionEngineReport = { engine: engine.id, cases: 0, agreements: 0, verdictDisagreements: 0, modeDisagreements: 0, errors: 0, diffs: [] };
+    const report: AdmissionEngineReport = { engine: engine.id, cases: 0, agreements: 0, verdictDisagreements: 0, modeDisagreements: 0, errors: 0, notFed: [], diffs: [] };
     for (const [i, dir] of dirs.entries()) {
       const { mode } = bundleSpec(dir.config);
-      const actual = await engine.evaluate(dir);
+      const actual = await engine.evaluate(dir, expected[i]!);
       dir.cases.forEach((c, j) => {
         const want = expected[i]![j]!;
         report.cases++;
+        if (actual[j]!.notFed) {
+          report.notFed.push({ case: c.id, why: actual[j]!.notFed! });
+          return;
+        }
         // the single-mode bundle covers the configuration only if every mode upstream reports says the same
         const uncovered = Object.entries(want.modes).find(([m, checks]) => m !== mode && !same(checks, want.modes[mode]) && !(m === 'warn' && !want.allowed));
         const what = uncovered

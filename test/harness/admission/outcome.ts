@@ -8,12 +8,17 @@ export interface AdmissionOutcome {
   modes: Partial<Record<Mode, string[]>>;
   /** a harness or engine error (never acceptable) */
   error?: string;
+  /** the engine's tool cannot be given this request as it is (why); the case is not compared */
+  notFed?: string;
+  /** an engine that checks the oracle's outcome itself (gator verify's assertions) found this difference */
+  mismatch?: string;
 }
 
 export interface AdmissionEngine {
   id: string;
-  /** outcomes for every case of a directory, in order */
-  evaluate(dir: CaseDir): Promise<AdmissionOutcome[]>;
+  /** outcomes for every case of a directory, in order; `expected` is the oracle's, for engines that assert it themselves */
+  evaluate(dir: CaseDir, expected: readonly AdmissionOutcome[]): Promise<AdmissionOutcome[]>;
 }
+
 
 export type { AdmissionCase, CaseDir };

@@ -2,9 +2,15 @@
 import type { AdmissionEngine } from './outcome.js';
 import { RegoWasmAdmissionEngine } from './regoWasm.js';
 import { VapAdmissionEngine } from './vap.js';
+import { KyvernoAdmissionEngine } from './kyverno.js';
+import { GatorAdmissionEngine } from './gator.js';
 
 export const ADMISSION_ENGINES: Readonly<Record<string, () => AdmissionEngine & { firstFailureOnly?: boolean }>> = {
   'rego-wasm': () => new RegoWasmAdmissionEngine(),
   'rego-wasm-v0': () => new RegoWasmAdmissionEngine('v0'),
   vap: () => new VapAdmissionEngine(),
+  'gator-rego': () => new GatorAdmissionEngine('rego'),
+  'gator-cel': () => new GatorAdmissionEngine('cel'),
+  'kyverno-vpol': () => new KyvernoAdmissionEngine('vpol'),
+  'kyverno-cpol': () => new KyvernoAdmissionEngine('cpol'),
 };

@@ -18,14 +18,15 @@ interface Violation { msg: string; details: { check: string } }
 
 export class RegoWasmAdmissionEngine implements AdmissionEngine {
   readonly id: string;
-  constructor(private readonly regoVersion: RegoVersion = 'v1') {
-    this.id = regoVersion === 'v1' ? 'rego-wasm' : `rego-wasm-${regoVersion}`;
+  /** `edit` rewrites the generated Rego first: the suite plants known bugs with it */
+  constructor(private readonly regoVersion: RegoVersion = 'v1', private readonly edit: (rego: string) => string = (r) => r, id?: string) {
+    this.id = id ?? (regoVersion === 'v1' ? 'rego-wasm' : `rego-wasm-${regoVersion}`);
   }
 
   async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
     const { options, mode } = bundleSpec(dir.config);
     const o = resolveOptions({ ...options, target: 'gatekeeper', regoVersion: this.regoVersion });
-    const rego = gatekeeperRego(o);
+    const rego = this.edit(gatekeeperRego(o));
     const pkg = /^package (\S+)/m.exec(rego)![1]!;
     const policy = await loadPolicy(buildWasmModules([{ entry: `${pkg}/violation`, rego }], this.regoVersion));
     policy.setData({});

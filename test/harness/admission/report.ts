@@ -7,9 +7,15 @@ function table(rows: string[][]): string {
 }
 
 export function admissionSummary(result: AdmissionComparison): string {
-  const head = ['engine', 'cases', 'agree', 'verdict≠', 'mode≠', 'errors'];
-  const rows = result.engines.map((r) => [r.engine, String(r.cases), String(r.agreements), String(r.verdictDisagreements), String(r.modeDisagreements), String(r.errors)]);
+  const head = ['engine', 'cases', 'agree', 'verdict≠', 'mode≠', 'errors', 'not fed'];
+  const rows = result.engines.map((r) => [
+    r.engine, String(r.cases), String(r.agreements), String(r.verdictDisagreements), String(r.modeDisagreements), String(r.errors), String(r.notFed.length),
+  ]);
   const lines = [`admission cases: ${result.cases} in ${result.dirs.join(', ')}`, table([head, ...rows])];
+  for (const r of result.engines) {
+    const why = [...new Set(r.notFed.map((n) => n.why))];
+    for (const w of why) lines.push(`${r.engine}: ${r.notFed.filter((n) => n.why === w).length} cases not fed: ${w}`);
+  }
   for (const r of result.engines) {
     for (const d of r.diffs) {
       lines.push(`\n${r.engine} differs on ${d.case}: ${d.what}`,

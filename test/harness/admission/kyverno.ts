@@ -1,0 +1,108 @@
+// Admission engines `kyverno-vpol` and `kyverno-cpol`: the bundle's pod policy
+// through the real Kyverno CLI (v1.19), fed as much of each request as the CLI
+// takes (see the README's admission table):
+// - the object, the namespaces (values file) and the user (--userinfo), both flavours;
+// - ClusterPolicy: the operation and the old object per resource (values file);
+// - ValidatingPolicy: the operation for a whole run only, and never an old
+//   object (the CLI sends oldObject = object on UPDATE), so UPDATEs are not fed;
+// - neither: a subresource (CEL always sees ""), or CONNECT (run as CREATE).
+// A request the CLI cannot take is reported as not fed, never approximated.
+import { parseAllDocuments } from 'yaml';
+import { compile } from '../../../src/compile.js';
+import { profile } from '../../../src/model/registry.js';
+import { resolveOptions } from '../../../src/options.js';
+import { inUpstreamOrder } from '../engine.js';
+import { CHECK_BY_RULE, ERROR_MESSAGE, matchesPods, runKyverno, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
+import { bundleSpec, type Mode } from './bundle.js';
+import type { AdmissionCase, CaseDir } from './cases.js';
+import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
+
+type Doc = Record<string, any>;
+const VPOL_MODE: Record<string, Mode> = { Deny: 'enforce', Warn: 'warn', Audit: 'audit' };
+
+/** Why the CLI cannot be given this request, if it cannot. */
+export function notFedReason(c: AdmissionCase, flavor: KyvernoEngineFlavor): string | undefined {
+  const r = c.request;
+  if (r.subResource) return 'the Kyverno CLI gives policies no subresource (CEL sees request.subResource "")';
+  if (r.operation === 'CONNECT') return 'the Kyverno CLI runs CONNECT as CREATE';
+  if (flavor === 'vpol' && r.operation === 'UPDATE') return 'the Kyverno CLI gives a ValidatingPolicy oldObject = object on UPDATE';
+  return undefined;
+}
+
+export class KyvernoAdmissionEngine implements AdmissionEngine {
+  readonly id: string;
+  readonly firstFailureOnly: boolean;
+  constructor(private readonly flavor: KyvernoEngineFlavor) {
+    this.id = `kyverno-${flavor}`;
+    this.firstFailureOnly = flavor === 'vpol';
+  }
+
+  async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
+    const { options } = bundleSpec(dir.config);
+    const o = resolveOptions({ ...options, target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
+    const docs = compile(o).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc)).filter((d) => matchesPods(d, this.flavor));
+    if (docs.length !== 1) throw new Error(`${this.id}: want one pod policy, got ${docs.length}`);
+    const policy = docs[0]!;
+    const checks = profile(o.level, o.version).rules.map((r) => r.check);
+    const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
+      const why = notFedReason(c, this.flavor);
+      return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
+    });
+    // one CLI run per user (and, for a ValidatingPolicy, per operation)
+    const runs = new Map<string, number[]>();
+    dir.cases.forEach((c, i) => {
+      if (outcomes[i]!.notFed) return;
+      const key = JSON.stringify([c.request.userInfo ?? {}, this.flavor === 'vpol' ? c.request.operation : '']);
+      runs.set(key, [...(runs.get(key) ?? []), i]);
+    });
+    for (const members of runs.values()) {
+      const first = dir.cases[members[0]!]!.request;
+      const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
+      const name = (i: number) => `case-${i}`;
+      const renamed = (obj: Doc | null | undefined, i: number) =>
+        (obj ? { ...obj, metadata: { ...(obj.metadata ?? {}), name: name(i), namespace: dir.cases[i]!.request.namespace } } : obj);
+      const resources = members.map((i) => {
+        const r = dir.cases[i]!.request;
+        return renamed(r.operation === 'DELETE' ? r.oldObject : r.object, i);
+      });
+      const values: Doc = { namespaces };
+      if (this.flavor === 'vpol') {
+        if (first.operation !== 'CREATE') values.globalValues = { 'request.operation': first.operation };
+      } else {
+        values.policies = [{
+          name: policy.metadata.name,
+          resources: members.map((i) => {
+            const r = dir.cases[i]!.request;
+            return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': renamed(r.oldObject, i) ?? null } };
+          }),
+        }];
+      }
+      const results = await runKyverno([policy], resources, { values, userInfo: first.userInfo });
+      members.forEach((i) => {
+        const mine = results.filter((r) => r.resources?.some((x) => x.name === name(i)));
+        outcomes[i] = this.decide(policy, checks, mine);
+      });
+    }
+    return outcomes;
+  }
+
+  private decide(policy: Doc, checks: string[], results: KyvernoResult[]): AdmissionOutcome {
+    const failed: { check: string; mode: Mode }[] = [];
+    for (const r of results) {
+      if (r.result === 'pass' || r.result === 'skip') continue;
+      const message = stripPrefix(r.message ?? '');
+      if (r.result === 'error' || ERROR_MESSAGE.some((re) => re.test(message))) return { allowed: false, modes: {}, error: message };
+      if (this.flavor === 'vpol') {
+        const check = checks[Number(r.properties?.['cel.validationIndex'])] ?? `validation ${r.properties?.['cel.validationIndex']}`;
+        for (const a of policy.spec.validationActions as string[]) failed.push({ check, mode: VPOL_MODE[a]! });
+      } else {
+        const rule = policy.spec.rules.find((x: Doc) => x.name === r.rule);
+        const action = rule?.validate?.failureAction;
+        failed.push({ check: CHECK_BY_RULE.get(r.rule ?? '') ?? String(r.rule), mode: action === 'Enforce' ? 'enforce' : policy.spec.emitWarning ? 'warn' : 'audit' });
+      }
+    }
+    const modes: AdmissionOutcome['modes'] = {};
+    for (const f of inUpstreamOrder(failed)) (modes[f.mode] ??= []).push(f.check);
+    return { allowed: !modes.enforce, modes };
+  }
+}
