@@ -2,13 +2,15 @@
 //                              [--engines rego-wasm,…] [--json FILE]
 // npm run conformance -- --fuzz N [--seed S] [--save DIR] [same options]
 // npm run conformance -- --admission DIR… [--engines …] [--json FILE]
+// npm run conformance -- --admission --fuzz N [--seed S] [--save DIR] [--engines …] [--json FILE]
 //
 // Evaluates every Pod found under PATH (or N generated pods) against the
 // upstream evaluator and each engine; exits 1 on any verdict or reason
 // disagreement or engine error, or on any message disagreement of an engine
 // that promises upstream's messages. When fuzzing, each disagreeing pod is
 // shrunk to a minimal one, printed, and written under --save DIR.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { stringify } from 'yaml';
 import { parseVersion } from '../../src/model/version.js';
@@ -23,6 +25,7 @@ import { findCaseDirs, loadCaseDir } from './admission/cases.js';
 import { compareAdmission } from './admission/compare.js';
 import { ADMISSION_ENGINES } from './admission/registry.js';
 import { admissionSummary } from './admission/report.js';
+import { caseFile, randomUpdates } from './fuzz/updates.js';
 import { ALL_VERSIONS, BOUNDARY_VERSIONS, grid } from './targets.js';
 
 class UsageError extends Error {}
@@ -59,7 +62,6 @@ function parseArgs(argv: string[]) {
   }
   const opts = cmd.opts<{ admission?: boolean; fuzz?: number; seed?: number; save?: string; levels: string; versions?: string; engines: string; json?: string }>();
   if (opts.fuzz === undefined && cmd.args.length === 0) throw new UsageError('give pod files or directories, or --fuzz N');
-  if (opts.admission && opts.fuzz !== undefined) throw new UsageError('--admission takes case directories, not --fuzz');
   if (opts.fuzz !== undefined && cmd.args.length > 0) throw new UsageError('give pod files or --fuzz N, not both');
   if (opts.fuzz === undefined && (opts.seed !== undefined || opts.save !== undefined)) throw new UsageError('--seed and --save need --fuzz N');
   const levels = list(opts.levels);
@@ -137,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const engines = ensureEngines();
-  if (args.admission) return admissionMain(args.paths, args.engines, args.json);
+  if (args.admission) return admissionMain(args);
   const targets = grid(args.levels, args.versions);
   const makeEngines = () => args.engines.map((id) => ENGINE_FACTORIES[id]!());
   let result: Comparison;
@@ -204,16 +206,28 @@ async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function admissionMain(paths: readonly string[], engineIds: readonly string[], json?: string): Promise<number> {
-  const dirs = findCaseDirs(paths).map((d) => loadCaseDir(d));
+async function admissionMain(args: ReturnType<typeof parseArgs>): Promise<number> {
+  const dirs = args.fuzz !== undefined ? [randomUpdates(args.seed, args.fuzz)] : findCaseDirs(args.paths).map((d) => loadCaseDir(d));
   if (dirs.length === 0) {
     process.stderr.write('conformance: no case directory (with a config.yaml) found\n');
     return 2;
   }
-  const result = await compareAdmission(dirs, engineIds.map((id) => ADMISSION_ENGINES[id]!()));
+  const result = await compareAdmission(dirs, args.engines.map((id) => ADMISSION_ENGINES[id]!()));
   console.log(`reference: k8s.io/pod-security-admission ${ensureEngines().psaVersion} admission (Admission.Validate)`);
+  if (args.fuzz !== undefined) console.log(`fuzz: ${args.fuzz} generated UPDATE requests, seed ${args.seed} (replay with --admission --fuzz ${args.fuzz} --seed ${args.seed})`);
   console.log(admissionSummary(result));
-  if (json) writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  if (args.fuzz !== undefined) {
+    // each disagreeing request as a case file, with the configuration: a case directory to keep
+    const found = [...new Set(result.engines.flatMap((r) => r.diffs.map((d) => d.case)))];
+    if (found.length > 0) {
+      const out = join(args.save, `admission-${args.seed}`);
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'config.yaml'), dirs[0]!.configText);
+      for (const c of dirs[0]!.cases.filter((x) => found.includes(x.id))) writeFileSync(join(out, `${c.id}.yaml`), caseFile(c));
+      console.log(`\n${found.length} disagreeing requests written to ${out} (a case directory)`);
+    }
+  }
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
   return result.engines.some((r) => r.diffs.length > 0) ? 1 : 0;
 }
 

@@ -43,6 +43,23 @@ function defaulted(o: Obj | null | undefined): Obj | null | undefined {
   return isObject(o) && o.kind === 'Pod' ? applyApiDefaults(o) : o;
 }
 
+/**
+ * The request as the API server sends it: requestKind, requestResource and
+ * requestSubResource (what upstream's webhook reads) equal kind, resource and
+ * subResource unless the request was converted, and the objects carry the
+ * API server's defaulting.
+ */
+export function asSent(request: AdmissionRequest): AdmissionRequest {
+  return {
+    ...request,
+    requestKind: request.requestKind ?? request.kind,
+    requestResource: request.requestResource ?? request.resource,
+    ...(request.requestSubResource === undefined && request.subResource ? { requestSubResource: request.subResource } : {}),
+    object: defaulted(request.object),
+    oldObject: defaulted(request.oldObject),
+  };
+}
+
 export function loadCaseDir(dir: string, base = process.cwd()): CaseDir {
   const configPath = join(dir, 'config.yaml');
   const configText = readFileSync(configPath, 'utf8');
@@ -60,7 +77,7 @@ export function loadCaseDir(dir: string, base = process.cwd()): CaseDir {
     return {
       id: relative(base, file),
       namespaces: docs.filter((d) => d.kind === 'Namespace'),
-      request: { ...request, object: defaulted(request.object), oldObject: defaulted(request.oldObject) },
+      request: asSent(request),
     };
   });
   return { dir: relative(base, dir) || dir, configText, config, cases };

@@ -24,6 +24,9 @@ import type { CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
 const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+/** JSON that gator's YAML reader takes back exactly: the characters YAML forbids are escaped too */
+const asJson = (doc: unknown): string =>
+  JSON.stringify(doc).replace(/[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export class GatorAdmissionEngine implements AdmissionEngine {
   readonly id: string;
@@ -44,9 +47,9 @@ export class GatorAdmissionEngine implements AdmissionEngine {
       writeFileSync(join(work, 'template.yaml'), template!.yaml);
       writeFileSync(join(work, 'constraint.yaml'), constraint!.yaml);
       const cases = dir.cases.map((c, i) => {
-        writeFileSync(join(work, `case-${i}.json`), JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: c.request }));
+        writeFileSync(join(work, `case-${i}.json`), asJson({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: c.request }));
         const inventory = c.namespaces.map((n, j) => {
-          writeFileSync(join(work, `ns-${i}-${j}.json`), JSON.stringify(n));
+          writeFileSync(join(work, `ns-${i}-${j}.json`), asJson(n));
           return `ns-${i}-${j}.json`;
         });
         const checks = expected[i]!.modes[mode] ?? [];

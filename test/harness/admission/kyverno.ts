@@ -2,7 +2,9 @@
 // through the real Kyverno CLI (v1.19), fed as much of each request as the CLI
 // takes (see the README's admission table):
 // - the object, the namespaces (values file) and the user (--userinfo), both flavours;
-// - ClusterPolicy: the operation and the old object per resource (values file);
+// - ClusterPolicy: the operation and the old object per resource (values file;
+//   the CLI merges that old object's maps over the resource, so every field only
+//   the new object has is given as null in the old one: unset, for the CEL as for Go);
 // - ValidatingPolicy: the operation for a whole run only, and never an old
 //   object (the CLI sends oldObject = object on UPDATE), so UPDATEs are not fed;
 // - neither: a subresource (CEL always sees ""), or CONNECT (run as CREATE).
@@ -18,6 +20,23 @@ import type { AdmissionCase, CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
 type Doc = Record<string, any>;
+
+const isMap = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The old object to put in a values file so that the CLI, which merges its maps
+ * key by key over the resource (pkg/engine/context mergeMaps), ends up with it:
+ * each map key only the resource has becomes null.
+ */
+export function oldObjectForMerge(old: unknown, resource: unknown): unknown {
+  if (!isMap(old) || !isMap(resource)) return old;
+  const out: Doc = { ...old };
+  for (const [k, v] of Object.entries(resource)) {
+    if (!(k in old)) out[k] = null;
+    else if (isMap(v) && isMap(old[k])) out[k] = oldObjectForMerge(old[k], v);
+  }
+  return out;
+}
 const VPOL_MODE: Record<string, Mode> = { Deny: 'enforce', Warn: 'warn', Audit: 'audit' };
 
 /** Why the CLI cannot be given this request, if it cannot. */
@@ -73,7 +92,8 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
           name: policy.metadata.name,
           resources: members.map((i) => {
             const r = dir.cases[i]!.request;
-            return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': renamed(r.oldObject, i) ?? null } };
+            const oldObject = r.operation === 'UPDATE' ? oldObjectForMerge(renamed(r.oldObject, i), resources[members.indexOf(i)]) : renamed(r.oldObject, i);
+            return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': oldObject ?? null } };
           }),
         }];
       }
