@@ -183,6 +183,13 @@ describe('output', () => {
     expect(template!.metadata.name).toBe('podsecurityrestrictedv1dot25');
   });
 
+  it.each(readdirSync(join(ROOT, 'policies')).filter((f) => f.endsWith('.yaml')))('compiles the example config policies/%s', (file) => {
+    const r = run('--config', join(ROOT, 'policies', file));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(docsOf(r.stdout).length).toBeGreaterThan(0);
+  });
+
   it('is byte-deterministic on stdout and in --out', () => {
     const args = ['--target', 'gatekeeper', '--level', 'restricted', '--exempt-namespaces', 'b,a'];
     expect(run(...args).stdout).toBe(run(...args).stdout);
