@@ -348,16 +348,6 @@ func withMatchDefaults(p *admissionregistrationv1.ValidatingAdmissionPolicy) *ad
 		return p
 	}
 	p = p.DeepCopy()
-	mc = p.Spec.MatchConstraints
-	if mc.MatchPolicy == nil {
-		eq := admissionregistrationv1.Equivalent
-		mc.MatchPolicy = &eq
-	}
-	if mc.NamespaceSelector == nil {
-		mc.NamespaceSelector = &metav1.LabelSelector{}
-	}
-	if mc.ObjectSelector == nil {
-		mc.ObjectSelector = &metav1.LabelSelector{}
-	}
+	defaultMatchResources(p.Spec.MatchConstraints)
 	return p
 }
