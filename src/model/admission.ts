@@ -2,7 +2,7 @@
 // (k8s.io/pod-security-admission admission/admission.go, and the in-tree
 // plugin that registers it). Targets lower this; none restates it.
 import type { Path } from '../rules/ir.js';
-import { CONTAINER_LISTS, WORKLOAD_TEMPLATES } from './pod.js';
+import { CONTAINER_LISTS } from './pod.js';
 
 /** The in-tree plugin handles these operations only (admission.NewHandler(Create, Update)). */
 export const EVALUATED_OPERATIONS = ['CREATE', 'UPDATE'] as const;
@@ -40,17 +40,9 @@ export const SIGNIFICANT_UPDATE = {
 type ContainerList = (typeof CONTAINER_LISTS)[number];
 
 /**
- * Exemptions of the static configuration: exact strings, an empty value never
- * matches. Pods and workloads alike; the runtime class is read from the pod
- * spec (for workloads, from the template's spec).
+ * Exemptions of the static configuration (namespaces, usernames,
+ * runtimeClasses): exact strings, an empty value never matches. The namespace
+ * is the request's, the user the requesting one; the runtime class is read at
+ * this path of the pod spec (for workloads, of the template's spec).
  */
-export const EXEMPTIONS = {
-  namespaces: 'the request namespace',
-  usernames: 'the requesting user (request.userInfo.username)',
-  runtimeClasses: 'spec.runtimeClassName',
-} as const;
-export type ExemptionKind = keyof typeof EXEMPTIONS;
 export const RUNTIME_CLASS_PATH: Path = ['runtimeClassName'];
-
-/** Workloads: any subresource (e.g. scale) is skipped, there is no significance filter, and they are never denied. */
-export const WORKLOAD_ADMISSION = { skipEverySubresource: true, modes: ['warn', 'audit'] as const, templates: WORKLOAD_TEMPLATES };
