@@ -77,8 +77,10 @@ func init() {
 }
 
 type input struct {
-	Configs []string `json:"configs"`
-	Cases   []struct {
+	// ConfigFiles selects the config-file mode (configfile.go); the rest is then ignored
+	ConfigFiles []string `json:"configFiles"`
+	Configs     []string `json:"configs"`
+	Cases       []struct {
 		Config     int               `json:"config"`
 		Namespaces []json.RawMessage `json:"namespaces"`
 		Request    json.RawMessage   `json:"request"`
@@ -124,6 +126,9 @@ func run() error {
 	var in input
 	if err := json.NewDecoder(bufio.NewReader(os.Stdin)).Decode(&in); err != nil {
 		return fmt.Errorf("reading input: %w", err)
+	}
+	if in.ConfigFiles != nil {
+		return runConfigFiles(in.ConfigFiles)
 	}
 	ids, err := newIDEvaluator()
 	if err != nil {
