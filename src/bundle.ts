@@ -21,7 +21,7 @@ function kustomization(docs: readonly Document[]): string {
   return [
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
-    'resources:',
+    docs.length === 0 ? 'resources: []' : 'resources:',
     ...docs.map((d) => `  - ${d.file}`),
     '',
   ].join('\n');

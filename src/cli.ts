@@ -1,13 +1,15 @@
 // pss-compile command line. Bad input: one line on stderr, exit code 2, nothing written.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { loadAdmissionConfig } from './admissionConfig.js';
+import { MODES } from './model/admission.js';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { HEADER, toStream, writeBundleDir } from './bundle.js';
 import { compile } from './compile.js';
 import { validateConfig } from './config.js';
 import {
-  ACTIONS, GATEKEEPER_ENGINES, InputError, KYVERNO_FLAVORS, REGO_VERSIONS, TARGETS, resolveOptions, type RawOptions,
+  GATEKEEPER_ENGINES, InputError, KYVERNO_FLAVORS, REGO_VERSIONS, TARGETS, resolveOptions, type RawOptions,
 } from './options.js';
 import { PACKAGE_VERSION } from './render.js';
 import { LEVELS } from './model/types.js';
@@ -48,13 +50,46 @@ function checkOutDir(dir: string): void {
   if (!ours) throw new InputError(`--out ${dir}: exists and is not a pss-compile bundle; refusing to replace it`);
 }
 
+const SHORTHAND = ['level', 'version', 'action'] as const;
+const CONFIGURATION = ['defaults', 'admissionConfig'] as const;
+
+/** Flags override the config file; a configuration given on the command line replaces the file's, and so does the shorthand. */
+function merge(fromFile: RawOptions, flags: RawOptions): RawOptions {
+  const file = { ...fromFile };
+  const given = (keys: readonly (keyof RawOptions)[]) => keys.some((k) => flags[k] !== undefined);
+  if (given(SHORTHAND)) for (const k of CONFIGURATION) delete file[k];
+  if (given(CONFIGURATION)) for (const k of SHORTHAND) delete file[k];
+  return { ...file, ...flags };
+}
+
+/** Reads --admission-config into PSA-shaped defaults and exemptions; exemptions given as options replace the file's. */
+function withAdmissionConfig(raw: RawOptions): RawOptions {
+  if (raw.admissionConfig === undefined) return raw;
+  if (raw.defaults !== undefined) throw new InputError('defaults: given both inline and by admissionConfig');
+  const psa = loadAdmissionConfig(raw.admissionConfig);
+  const defaults: Record<string, string> = {};
+  for (const m of MODES) {
+    defaults[m] = psa.defaults[m].level;
+    defaults[`${m}-version`] = psa.defaults[m].version;
+  }
+  return {
+    ...raw,
+    defaults,
+    exemptNamespaces: raw.exemptNamespaces ?? psa.exemptions.namespaces,
+    exemptUsernames: raw.exemptUsernames ?? psa.exemptions.usernames,
+    exemptRuntimeClasses: raw.exemptRuntimeClasses ?? psa.exemptions.runtimeClasses,
+  };
+}
+
 function program(): Command {
   return new Command('pss-compile')
     .description('Compile the Kubernetes Pod Security Standards into admission policies that decide as upstream Pod Security Admission does.')
     .addOption(new Option('-t, --target <target>', 'policy engine to compile for').choices(TARGETS))
-    .addOption(new Option('-l, --level <level>', 'Pod Security Standards level').choices(LEVELS))
+    .option('--admission-config <file>', "the cluster's PodSecurityConfiguration, or the AdmissionConfiguration holding it: its defaults and exemptions")
+    .addOption(new Option('-l, --level <level>', 'shorthand for a configuration: the level of the --action modes').choices(LEVELS))
     .option('--version [version]', 'policy version: v1.0 … v1.N or latest (default: latest); alone, print the pss-compile version')
-    .addOption(new Option('--action <action>', 'what a violation does: enforce (deny), audit or warn').choices(ACTIONS))
+    .option('--action <modes>', 'comma-separated PSA modes at --level: enforce (deny), warn, audit (default: enforce)')
+    .option('--name <name>', 'prefix of every resource name (default: pod-security-<digest of the configuration>)')
     .option('--exempt-namespaces <names>', 'comma-separated namespaces the policy does not apply to')
     .option('--exempt-usernames <names>', 'comma-separated requesting users the policy does not apply to (exact)')
     .option('--exempt-runtime-classes <names>', 'comma-separated pod runtime classes the policy does not apply to (exact)')
@@ -70,6 +105,7 @@ Examples:
   pss-compile --target vap --level restricted --version latest --action warn
   pss-compile --target kyverno --level restricted --kyverno-flavor clusterpolicy
   pss-compile --target gatekeeper --level baseline --action warn --exempt-namespaces kube-system -o bundle/
+  pss-compile --target vap --admission-config /etc/kubernetes/admission.yaml -o bundle/
   pss-compile --config policies/restricted-enforce.yaml`)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
@@ -95,8 +131,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const fromFile = flags.config ? readConfig(flags.config) : {};
-    const defined = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && k !== 'config' && k !== 'out'));
-    const options = resolveOptions({ ...fromFile, ...defined });
+    if (flags.config && fromFile.admissionConfig) fromFile.admissionConfig = resolve(dirname(flags.config), fromFile.admissionConfig);
+    const defined = Object.fromEntries(Object.entries(flags).filter(([k, v]) => v !== undefined && k !== 'config' && k !== 'out')) as RawOptions;
+    const options = resolveOptions(withAdmissionConfig(merge(fromFile, defined)));
     const docs = compile(options);
     if (flags.out) {
       checkOutDir(flags.out);

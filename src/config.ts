@@ -1,5 +1,6 @@
 // The config file: the same options as the flags, validated against a JSON schema.
 import { Ajv } from 'ajv';
+import { MODES } from './model/admission.js';
 import { ACTIONS, GATEKEEPER_ENGINES, InputError, KYVERNO_FLAVORS, REGO_VERSIONS, TARGETS, type RawOptions } from './options.js';
 import { LEVELS } from './model/types.js';
 
@@ -10,7 +11,21 @@ export const CONFIG_SCHEMA = {
     target: { enum: [...TARGETS] },
     level: { enum: [...LEVELS] },
     version: { type: 'string' },
-    action: { enum: [...ACTIONS] },
+    action: {
+      anyOf: [
+        { enum: [...ACTIONS] },
+        { type: 'array', items: { enum: [...ACTIONS] }, minItems: 1, uniqueItems: true },
+      ],
+    },
+    // a PodSecurityConfiguration's defaults, as PSA reads them
+    defaults: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(MODES.flatMap((m) => [[m, { enum: [...LEVELS] }], [`${m}-version`, { type: 'string' }]])),
+    },
+    // a PodSecurityConfiguration or AdmissionConfiguration file, relative to this config file
+    admissionConfig: { type: 'string' },
+    name: { type: 'string' },
     exemptNamespaces: { type: 'array', items: { type: 'string' } },
     exemptUsernames: { type: 'array', items: { type: 'string' } },
     exemptRuntimeClasses: { type: 'array', items: { type: 'string' } },

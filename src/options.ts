@@ -1,12 +1,15 @@
 // Compiler inputs shared by every target, validated once.
+import { createHash } from 'node:crypto';
+import { MODES, type Mode } from './model/admission.js';
 import type { Level } from './model/types.js';
 import { LEVELS } from './model/types.js';
 import { parseVersion, type PolicyVersion } from './model/version.js';
 
 export const TARGETS = ['gatekeeper', 'vap', 'kyverno'] as const;
 export type Target = (typeof TARGETS)[number];
-export const ACTIONS = ['enforce', 'audit', 'warn'] as const;
-export type Action = (typeof ACTIONS)[number];
+/** --action takes PSA's modes */
+export const ACTIONS = MODES;
+export type Action = Mode;
 export const REGO_VERSIONS = ['v1', 'v0'] as const;
 export type RegoVersion = (typeof REGO_VERSIONS)[number];
 export const GATEKEEPER_ENGINES = ['both', 'rego', 'cel'] as const;
@@ -14,11 +17,18 @@ export type GatekeeperEngine = (typeof GATEKEEPER_ENGINES)[number];
 export const KYVERNO_FLAVORS = ['validatingpolicy', 'clusterpolicy'] as const;
 export type KyvernoFlavor = (typeof KYVERNO_FLAVORS)[number];
 
-export interface CompileOptions {
-  target: Target;
+/** One mode's level and version, as a PodSecurityConfiguration's defaults give it. */
+export interface ModeSetting {
   level: Level;
   version: PolicyVersion;
-  action: Action;
+}
+
+export interface CompileOptions {
+  target: Target;
+  /** every mode's level and version; a mode the configuration leaves unset is privileged:latest, as in PSA */
+  modes: Record<Mode, ModeSetting>;
+  /** prefix of every resource name: one configuration's bundle never collides with another's */
+  name: string;
   /** namespaces exempt from the policy: exact names, as PSA's exemptions */
   exemptNamespaces: string[];
   /** requesting users exempt from the policy (exact, as PSA compares them) */
@@ -36,9 +46,16 @@ export interface CompileOptions {
 /** Raw option values, from flags or a config file. */
 export interface RawOptions {
   target?: string;
+  /** shorthand: the level and version of the modes --action names */
   level?: string;
   version?: string;
-  action?: string;
+  /** comma-separated modes (default enforce) */
+  action?: string | string[];
+  /** a PodSecurityConfiguration's defaults (enforce, enforce-version, warn, …) */
+  defaults?: Record<string, string>;
+  /** a PodSecurityConfiguration or AdmissionConfiguration file (the CLI reads it into defaults and exemptions) */
+  admissionConfig?: string;
+  name?: string;
   exemptNamespaces?: string[] | string;
   exemptUsernames?: string[] | string;
   exemptRuntimeClasses?: string[] | string;
@@ -82,12 +99,7 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
   const exemptUsernames = nameList(raw.exemptUsernames, (u) => (u === '' ? 'exempt username: must not be empty' : undefined));
   const exemptRuntimeClasses = nameList(raw.exemptRuntimeClasses, (rc) =>
     (isDnsSubdomain(rc) ? undefined : `exempt runtime class "${rc}": must be a runtime class name (RFC 1123 subdomain)`));
-  let version: PolicyVersion;
-  try {
-    version = parseVersion(raw.version ?? 'latest');
-  } catch (e) {
-    throw new InputError((e as Error).message);
-  }
+  const modes = resolveModes(raw);
   const kube = /^1\.(\d+)$/.exec(raw.kubeVersion ?? `1.${MIN_KUBE_MINOR}`);
   const kubeMinor = kube ? Number(kube[1]) : NaN;
   if (!(kubeMinor >= MIN_KUBE_MINOR && kubeMinor < 100)) {
@@ -96,9 +108,8 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
   return {
     kubeMinor,
     target: oneOf('target', raw.target, TARGETS),
-    level: oneOf('level', raw.level, LEVELS),
-    version,
-    action: oneOf('action', raw.action, ACTIONS, 'enforce'),
+    modes,
+    name: raw.name === undefined ? defaultName(modes, [exemptNamespaces, exemptUsernames, exemptRuntimeClasses]) : checkName(raw.name),
     exemptNamespaces,
     exemptUsernames,
     exemptRuntimeClasses,
@@ -106,4 +117,51 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
     gatekeeperEngine: oneOf('gatekeeper engine', raw.gatekeeperEngine, GATEKEEPER_ENGINES, 'both'),
     kyvernoFlavor: oneOf('kyverno flavor', raw.kyvernoFlavor, KYVERNO_FLAVORS, 'validatingpolicy'),
   };
+}
+
+function version(text: string | undefined, what: string): PolicyVersion {
+  try {
+    return parseVersion(text ?? 'latest');
+  } catch (e) {
+    throw new InputError(what === 'version' ? (e as Error).message : `${what}: ${(e as Error).message}`);
+  }
+}
+
+const PRIVILEGED: ModeSetting = { level: 'privileged', version: { label: 'latest', minor: undefined } };
+
+/** The modes, from PSA-shaped defaults or from the shorthand (--level, --version, --action). */
+function resolveModes(raw: RawOptions): Record<Mode, ModeSetting> {
+  const modes: Record<Mode, ModeSetting> = { enforce: PRIVILEGED, warn: PRIVILEGED, audit: PRIVILEGED };
+  if (raw.defaults !== undefined) {
+    const shorthand = (['level', 'version', 'action'] as const).find((k) => raw[k] !== undefined);
+    if (shorthand) throw new InputError(`${shorthand}: cannot be combined with a PSA configuration's defaults (--admission-config or defaults)`);
+    for (const mode of MODES) {
+      modes[mode] = {
+        level: oneOf(`defaults.${mode}`, raw.defaults[mode], LEVELS, 'privileged'),
+        version: version(raw.defaults[`${mode}-version`], `defaults.${mode}-version`),
+      };
+    }
+    return modes;
+  }
+  const level = oneOf('level', raw.level, LEVELS);
+  const actions = typeof raw.action === 'string' ? raw.action.split(',').map((a) => a.trim()) : raw.action ?? ['enforce'];
+  if (actions.length === 0) throw new InputError('action: at least one of enforce, warn, audit');
+  for (const action of actions) modes[oneOf('action', action, ACTIONS)] = { level, version: version(raw.version, 'version') };
+  return modes;
+}
+
+const NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
+
+function checkName(name: string): string {
+  if (!NAME.test(name)) throw new InputError(`name "${name}": must be 1-40 lower-case letters, digits and '-', starting with a letter`);
+  return name;
+}
+
+/**
+ * pod-security-<digest of the modes and exemptions>: two bundles of different
+ * configurations never share a resource name, so they compose in one kustomization.
+ */
+function defaultName(modes: Record<Mode, ModeSetting>, exemptions: string[][]): string {
+  const canonical = JSON.stringify([MODES.map((m) => `${modes[m].level}:${modes[m].version.label}`), exemptions]);
+  return `pod-security-${createHash('sha256').update(canonical).digest('hex').slice(0, 8)}`;
 }

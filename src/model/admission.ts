@@ -46,3 +46,27 @@ type ContainerList = (typeof CONTAINER_LISTS)[number];
  * this path of the pod spec (for workloads, of the template's spec).
  */
 export const RUNTIME_CLASS_PATH: Path = ['runtimeClassName'];
+
+/**
+ * PSA's three modes (admission.go EvaluatePod): enforce denies, warn returns
+ * warnings, audit writes audit records. Each has its own level and version.
+ */
+export const MODES = ['enforce', 'warn', 'audit'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Workload resources are only warned about and audited (ValidatePodController); their pods are enforced. */
+export const WORKLOAD_MODES: readonly Mode[] = ['warn', 'audit'];
+
+/**
+ * A warning is never added to a request enforce already rejects. So pods get
+ * warn's violations only while enforce's level passes.
+ */
+export const WARN_UNLESS_ENFORCE_DENIES = true;
+
+/**
+ * The text PSA puts before the failing checks' reasons, per mode:
+ * enforce `violates PodSecurity "<level>:<version>": `; warn and audit
+ * `would violate PodSecurity "<level>:<version>": `.
+ */
+export const violationPrefix = (mode: Mode, levelVersion: string): string =>
+  `${mode === 'enforce' ? 'violates' : 'would violate'} PodSecurity ${JSON.stringify(levelVersion)}: `;

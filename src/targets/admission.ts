@@ -1,13 +1,14 @@
 // Admission facts every target needs in the same form.
 import { EVALUATED_POD_SUBRESOURCES } from '../model/admission.js';
-import type { Exemptions } from '../rules/admission.js';
-import type { CompileOptions } from '../options.js';
+import { WORKLOAD_TEMPLATES } from '../model/pod.js';
 
 /** `pods` and the pod subresources whose requests PSA evaluates, as webhook and VAP rules name them */
 export const podResources = (): string[] => ['pods', ...EVALUATED_POD_SUBRESOURCES.map((s) => `pods/${s}`)];
 
-export const exemptions = (o: CompileOptions): Exemptions => ({
-  namespaces: o.exemptNamespaces,
-  usernames: o.exemptUsernames,
-  runtimeClasses: o.exemptRuntimeClasses,
-});
+/** The workload resources and kinds PSA checks, by API group */
+export const workloadGroups = (): { group: string; resources: string[]; kinds: string[] }[] =>
+  [...new Set(WORKLOAD_TEMPLATES.map((w) => w.group))].map((group) => ({
+    group,
+    resources: WORKLOAD_TEMPLATES.filter((w) => w.group === group).map((w) => w.resource),
+    kinds: WORKLOAD_TEMPLATES.filter((w) => w.group === group).map((w) => w.kind),
+  }));

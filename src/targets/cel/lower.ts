@@ -17,6 +17,13 @@ export interface CelOptions {
   subject?: 'pod' | 'workload';
 }
 
+export interface CelPolicyOptions extends CelOptions {
+  /** PSA's text before the reasons (violates PodSecurity "…": ) */
+  messagePrefix?: string;
+  /** checks whose violation makes this policy pass: warn stays silent when enforce denies */
+  unlessDeniedBy?: readonly Rule[];
+}
+
 export interface CelVariable {
   name: string;
   expression: string;
@@ -289,7 +296,7 @@ export class CelWriter {
     return `(${node.first.reduceRight((rest, p) => `(${get(p.when).nonEmpty}) ? ${this.msg(p.msg, get)} : ${rest}`, '""')})`;
   }
 
-  rule(r: Rule): CelValidation {
+  rule(r: Rule, prefix = ''): CelValidation {
     const lowerWith = (get: (name: string) => Lowered) => (name: string): Lowered => {
       const c = r.collections[name];
       if (!c) throw new Error(`${r.check}: unknown collection ${name}`);
@@ -321,7 +328,7 @@ export class CelWriter {
     const reason = this.msg(r.reason, bind, true);
     const detail = this.msg(r.detail, bind);
     // upstream prints "reason (detail)", or the bare reason when the detail is empty
-    const text = `${reason} + [${detail}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
+    const text = `${prefix ? `${celLit(prefix)} + ` : ''}${reason} + [${detail}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
     const message = bindings.reduceRight((inner, b) => `[${b.list}].map(${b.name}, ${inner})[0]`, text);
     return {
       check: r.check,
@@ -339,7 +346,7 @@ export function workloadTemplate(w: CelWriter): string {
   return `optional.ofNonZeroValue(${byKind}).orValue({})`;
 }
 
-export function lowerToCel(rules: readonly Rule[], o: CelOptions): CelPolicy {
+export function lowerToCel(rules: readonly Rule[], o: CelPolicyOptions): CelPolicy {
   const w = new CelWriter(o);
   const lists = CONTAINER_LISTS.map((l) => w.list(SPEC, [l]));
   const variables: CelVariable[] = [];
@@ -354,5 +361,16 @@ export function lowerToCel(rules: readonly Rule[], o: CelOptions): CelPolicy {
     { name: 'containers', expression: lists.join(' + ') },
     { name: 'annotations', expression: object(['metadata', 'annotations']) },
   );
-  return { variables, validations: rules.map((r) => w.rule(r)) };
+  const validations = rules.map((r) => w.rule(r, o.messagePrefix));
+  if (!o.unlessDeniedBy || o.unlessDeniedBy.length === 0) return { variables, validations };
+  const denied = `!(${o.unlessDeniedBy.map((r) => `(${w.rule(r).expression})`).join(' && ')})`;
+  variables.push({ name: 'enforceDenies', expression: denied });
+  return {
+    variables,
+    validations: validations.map((v) => ({
+      check: v.check,
+      expression: `variables.enforceDenies || (${v.expression})`,
+      messageExpression: `variables.enforceDenies ? "" : ${v.messageExpression}`,
+    })),
+  };
 }

@@ -1,63 +1,89 @@
-// Gatekeeper target: a ConstraintTemplate carrying the Rego, and its Constraint.
+// Gatekeeper target: per unit of the admission plan, a ConstraintTemplate
+// carrying the Rego (and a CEL block) and its Constraint with the mode's
+// enforcementAction. Workload units match the workload kinds and read the
+// pod template at each kind's path.
 import type { Document } from '../../bundle.js';
 import { GO_QUOTE_ESCAPES } from '../../model/goQuote.js';
-import { profile } from '../../model/registry.js';
+import { WORKLOAD_TEMPLATES } from '../../model/pod.js';
 import { versionLabel } from '../../model/version.js';
-import type { Action, CompileOptions } from '../../options.js';
+import type { Mode } from '../../model/admission.js';
+import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
-import { levelVersion, policyKind, policyName } from '../names.js';
+import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { lowerToCel } from '../cel/lower.js';
 import { lowerGateToCel } from '../cel/gate.js';
 import { lit, lowerToRego } from './rego.js';
 import { lowerGateToRego } from './gate.js';
-import { admissionGate } from '../../rules/admission.js';
-import { exemptions } from '../admission.js';
+import { workloadGroups } from '../admission.js';
 
-const ENFORCEMENT_ACTION: Record<Action, string> = { enforce: 'deny', audit: 'dryrun', warn: 'warn' };
+/** deny rejects; warn returns a warning; dryrun only records (webhook log and audit) */
+const ENFORCEMENT_ACTION: Record<Mode, string> = { enforce: 'deny', warn: 'warn', audit: 'dryrun' };
 
 const goEscapes = (): string =>
   `{${[...GO_QUOTE_ESCAPES].map(([from, to]) => `${lit(from)}: ${lit(to)}`).join(', ')}}`;
 
-/** The Rego module alone: what the ConstraintTemplate carries. */
-export function gatekeeperRego(o: CompileOptions): string {
-  const p = profile(o.level, o.version);
-  const kind = policyKind(o);
+const pathLit = (p: readonly string[]): string => `[${p.map(lit).join(', ')}]`;
+
+/** `_pod`: the template of a workload object, chosen by kind */
+function workloadPod(): string {
+  const byPath = new Map<string, string[]>();
+  for (const w of WORKLOAD_TEMPLATES) byPath.set(pathLit(w.template), [...(byPath.get(pathLit(w.template)) ?? []), w.kind]);
+  const arms = [...byPath].map(([path, kinds]) =>
+    `_get(_object, ${path}, {}) if {\n\tobject.get(_object, "kind", "") in {${kinds.map(lit).join(', ')}}\n}`);
+  return `_pod := ${arms.join(' else := ')} else := {}`;
+}
+
+/** The Rego module of one unit: what its ConstraintTemplate carries. */
+export function gatekeeperRego(u: PlanUnit, o: Pick<CompileOptions, 'regoVersion'>): string {
+  const module = lowerToRego(u.profile.rules, u.unlessDeniedBy?.rules);
   return render('gatekeeper/policy.rego.hbs', {
-    package: kind.toLowerCase(),
+    package: u.kind.toLowerCase(),
     regoV0: o.regoVersion === 'v0',
-    title: levelVersion(o),
+    title: u.levelVersion,
+    mode: u.subject === 'workload' ? `${u.mode}, workloads` : u.mode,
     generator: PACKAGE_VERSION,
     goEscapes: goEscapes(),
-    gate: lowerGateToRego(admissionGate('pod', exemptions(o))),
-    ...lowerToRego(p.rules),
+    workload: u.subject === 'workload' ? workloadPod() : undefined,
+    prefix: u.messagePrefix,
+    unlessTitle: u.unlessDeniedBy?.levelVersion,
+    gate: lowerGateToRego(u.gate),
+    ...module,
   });
 }
 
-export function gatekeeper(o: CompileOptions): Document[] {
-  const p = profile(o.level, o.version);
-  const kind = policyKind(o);
+function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
+  const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
   const context = {
-    kind,
-    templateName: kind.toLowerCase(),
-    constraintName: policyName(o),
-    title: `Pod Security Standards ${levelVersion(o)}`,
-    levelVersion: levelVersion(o),
-    level: o.level,
-    version: o.version.label,
-    effectiveVersion: versionLabel(p.minor),
-    checks: p.rules.map((r) => r.check),
+    kind: u.kind,
+    templateName: u.kind.toLowerCase(),
+    constraintName: u.name,
+    title: `Pod Security Standards ${u.levelVersion}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
+    description: u.subject === 'workload'
+      ? `Pod templates of workload resources that Pod Security Admission would ${u.mode} about at ${u.levelVersion}.`
+      : `Pods that Pod Security Admission's ${u.mode} mode reports at ${u.levelVersion}`
+        + `${u.unlessDeniedBy ? `, unless enforce (${u.unlessDeniedBy.levelVersion}) already rejects them` : ''}.`,
+    mode: u.mode,
+    workload: u.subject === 'workload',
+    level: u.level,
+    version: u.version.label,
+    effectiveVersion: versionLabel(u.profile.minor),
     generator: PACKAGE_VERSION,
     regoV1: o.regoVersion === 'v1',
-    rego: o.gatekeeperEngine === 'cel' ? undefined : gatekeeperRego(o),
+    rego: o.gatekeeperEngine === 'cel' ? undefined : gatekeeperRego(u, o),
     cel: o.gatekeeperEngine === 'rego' ? undefined : {
-      ...lowerToCel(p.rules, { kubeMinor: o.kubeMinor }),
-      matchConditions: lowerGateToCel(admissionGate('pod', exemptions(o)), { kubeMinor: o.kubeMinor }),
+      ...lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules }),
+      matchConditions: lowerGateToCel(u.gate, cel),
     },
-    enforcementAction: ENFORCEMENT_ACTION[o.action],
+    enforcementAction: ENFORCEMENT_ACTION[u.mode],
+    matchKinds: u.subject === 'pod' ? [{ group: '', kinds: ['Pod'] }] : workloadGroups().map((g) => ({ group: g.group, kinds: g.kinds })),
     exemptNamespaces: o.exemptNamespaces,
   };
   return [
     { file: `constrainttemplate-${context.templateName}.yaml`, yaml: render('gatekeeper/constrainttemplate.yaml.hbs', context) },
     { file: `constraint-${context.constraintName}.yaml`, yaml: render('gatekeeper/constraint.yaml.hbs', context) },
   ];
+}
+
+export function gatekeeper(o: CompileOptions): Document[] {
+  return admissionPlan(o).flatMap((u) => unitDocuments(u, o));
 }

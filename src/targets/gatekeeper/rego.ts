@@ -13,6 +13,8 @@ export interface RegoRule {
 export interface RegoModule {
   containerLists: string;
   rules: RegoRule[];
+  /** bodies of `_enforce_denies`, one per check of the enforce level that silences this policy */
+  deniedBy: RegoRule[];
   helpers: string[];
 }
 
@@ -234,12 +236,18 @@ class Writer {
   }
 }
 
-export function lowerToRego(rules: readonly Rule[]): RegoModule {
+export function lowerToRego(rules: readonly Rule[], unlessDeniedBy: readonly Rule[] = []): RegoModule {
   const w = new Writer();
   const lists = CONTAINER_LISTS.map((l) => `_list(_spec, ${pathLit([l])})`);
   return {
     containerLists: lists.reduce((acc, l) => `array.concat(${acc}, ${l})`),
     rules: rules.map((r) => w.rule(r)),
+    // only whether the check fails matters here, not its message
+    deniedBy: unlessDeniedBy.map((r) => {
+      const { check, statements } = w.rule(r);
+      const decided = statements.findIndex((st) => /^count\(.*\) > 0$/.test(st));
+      return { check, statements: statements.slice(0, decided + 1) };
+    }),
     helpers: w.helpers,
   };
 }

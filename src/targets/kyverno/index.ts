@@ -1,85 +1,70 @@
-// Kyverno target. ValidatingPolicy (default) carries the shared CEL lowering as
-// VAP does; ClusterPolicy (Kyverno <= 1.16 users) has one rule per check with
-// the same CEL in validate.cel. Kyverno's autogen is off: it would give
-// workloads the pod policy's action, so enforce would deny Deployments, which
-// PSA only warns about. Workloads get their own policy (or rules) instead,
-// reading the pod template at each kind's path, with warn and audit only.
+// Kyverno target: per unit of the admission plan, a ValidatingPolicy (default;
+// the shared CEL lowering, as VAP) or a ClusterPolicy (Kyverno <= 1.16 users;
+// one rule per check with the same CEL in validate.cel). Autogen is off: it
+// would give workloads the pod policy's action; workload units have their own
+// policies, reading the pod template at each kind's path, warn and audit only.
 import type { Document } from '../../bundle.js';
-import { WORKLOAD_TEMPLATES } from '../../model/pod.js';
-import { profile } from '../../model/registry.js';
+import type { Mode } from '../../model/admission.js';
 import { versionLabel } from '../../model/version.js';
-import type { Action, CompileOptions } from '../../options.js';
+import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
+import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { lowerToCel } from '../cel/lower.js';
 import { lowerGateToCel } from '../cel/gate.js';
-import { admissionGate } from '../../rules/admission.js';
-import { exemptions, podResources } from '../admission.js';
-import { levelVersion, policyName } from '../names.js';
+import { podResources, workloadGroups } from '../admission.js';
 
-/** ValidatingPolicy validationActions for pods and for workloads (never Deny: PSA only warns and audits them) */
-const VPOL_ACTIONS: Record<Action, { pods: string[]; workloads: string[] }> = {
-  enforce: { pods: ['Deny'], workloads: ['Warn', 'Audit'] },
-  audit: { pods: ['Audit'], workloads: ['Audit'] },
-  warn: { pods: ['Warn'], workloads: ['Warn'] },
-};
-/** ClusterPolicy rule failureAction: Audit also reports (and, with emitWarning, warns) without blocking */
-const CPOL_ACTIONS: Record<Action, { pods: string; workloads: string }> = {
-  enforce: { pods: 'Enforce', workloads: 'Audit' },
-  audit: { pods: 'Audit', workloads: 'Audit' },
-  warn: { pods: 'Audit', workloads: 'Audit' },
+const VPOL_ACTIONS: Record<Mode, string> = { enforce: 'Deny', warn: 'Warn', audit: 'Audit' };
+/**
+ * ClusterPolicy has no warn-only action: Audit records a policy report entry,
+ * and emitWarning adds the warning. So warn also reports (README: cannot express).
+ */
+const CPOL_ACTIONS: Record<Mode, { failureAction: string; emitWarning: boolean }> = {
+  enforce: { failureAction: 'Enforce', emitWarning: false },
+  warn: { failureAction: 'Audit', emitWarning: true },
+  audit: { failureAction: 'Audit', emitWarning: false },
 };
 
 /** Kyverno rule names: lower case with hyphens */
 const ruleName = (check: string): string => check.replace(/_/g, '-').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
 
-export function kyverno(o: CompileOptions): Document[] {
-  const p = profile(o.level, o.version);
-  const name = policyName(o);
-  const cel = { kubeMinor: o.kubeMinor };
-  const pod = { ...lowerToCel(p.rules, cel), matchConditions: lowerGateToCel(admissionGate('pod', exemptions(o)), cel) };
-  const workload = {
-    ...lowerToCel(p.rules, { ...cel, subject: 'workload' }),
-    matchConditions: lowerGateToCel(admissionGate('workload', exemptions(o)), { ...cel, subject: 'workload' }),
-  };
+function unitDocument(u: PlanUnit, o: CompileOptions): Document {
+  const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
+  const lowered = lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules });
+  const workloads = workloadGroups();
   const context = {
-    name,
-    title: `Pod Security Standards (${levelVersion(o)})`,
-    category: `Pod Security Standards (${o.level.charAt(0).toUpperCase()}${o.level.slice(1)})`,
-    severity: o.level === 'restricted' ? 'medium' : 'high',
-    description: `Reports pods (and pod templates of workloads) that Pod Security Admission would reject at ${levelVersion(o)}, `
-      + 'one message per failing check, with upstream\'s reason and detail.',
-    level: o.level,
-    version: o.version.label,
-    effectiveVersion: versionLabel(p.minor),
+    name: u.name,
+    title: `Pod Security Standards (${u.levelVersion}), ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
+    category: `Pod Security Standards (${u.level.charAt(0).toUpperCase()}${u.level.slice(1)})`,
+    severity: u.level === 'restricted' ? 'medium' : 'high',
+    description: u.subject === 'workload'
+      ? `Pod templates of workload resources that Pod Security Admission would ${u.mode} about at ${u.levelVersion}; never denies.`
+      : `Pods that Pod Security Admission's ${u.mode} mode reports at ${u.levelVersion}`
+        + `${u.unlessDeniedBy ? `, unless enforce (${u.unlessDeniedBy.levelVersion}) already rejects them` : ''}; one message per failing check.`,
+    subjectKinds: u.subject === 'pod' ? 'Pod' : workloads.flatMap((g) => g.kinds).join(', '),
+    mode: u.mode,
+    workload: u.subject === 'workload',
+    level: u.level,
+    version: u.version.label,
+    effectiveVersion: versionLabel(u.profile.minor),
     generator: PACKAGE_VERSION,
     exemptNamespaces: o.exemptNamespaces,
-    workloadResources: WORKLOAD_TEMPLATES,
-    podResources: podResources(),
-    podKinds: podResources().map((r) => r.replace(/^pods/, 'Pod')),
-    workloadGroups: [...new Set(WORKLOAD_TEMPLATES.map((w) => w.group))].map((group) => ({
-      group,
-      resources: WORKLOAD_TEMPLATES.filter((w) => w.group === group).map((w) => w.resource),
-    })),
-    workloadKinds: WORKLOAD_TEMPLATES.map((w) => (w.group ? `${w.group}/${w.version}/${w.kind}` : w.kind)),
-    pod,
-    workload,
-    podActions: VPOL_ACTIONS[o.action].pods,
-    workloadActions: VPOL_ACTIONS[o.action].workloads,
-    rules: pod.validations.map((v, i) => ({
-      name: ruleName(v.check),
-      check: v.check,
-      pod: v,
-      workload: workload.validations[i]!,
-    })),
-    podFailureAction: CPOL_ACTIONS[o.action].pods,
-    workloadFailureAction: CPOL_ACTIONS[o.action].workloads,
-    emitWarning: o.action === 'warn' || o.action === 'enforce',
+    resourceRules: u.subject === 'pod'
+      ? [{ group: '', resources: podResources() }]
+      : workloads.map((g) => ({ group: g.group, resources: g.resources })),
+    kinds: u.subject === 'pod'
+      ? podResources().map((r) => r.replace(/^pods/, 'Pod'))
+      : workloads.flatMap((g) => g.kinds.map((k) => (g.group ? `${g.group}/v1/${k}` : k))),
+    matchConditions: lowerGateToCel(u.gate, cel),
+    ...lowered,
+    validationAction: VPOL_ACTIONS[u.mode],
+    ...CPOL_ACTIONS[u.mode],
+    rules: lowered.validations.map((v) => ({ name: ruleName(v.check), ...v })),
   };
-  if (o.kyvernoFlavor === 'clusterpolicy') {
-    return [{ file: `clusterpolicy-${name}.yaml`, yaml: render('kyverno/clusterpolicy.yaml.hbs', context) }];
-  }
-  return [
-    { file: `validatingpolicy-${name}.yaml`, yaml: render('kyverno/validatingpolicy.yaml.hbs', { ...context, subject: 'pods' }) },
-    { file: `validatingpolicy-${name}-workloads.yaml`, yaml: render('kyverno/validatingpolicy.yaml.hbs', { ...context, subject: 'workloads' }) },
-  ];
+  return o.kyvernoFlavor === 'clusterpolicy'
+    ? { file: `clusterpolicy-${u.name}.yaml`, yaml: render('kyverno/clusterpolicy.yaml.hbs', context) }
+    : { file: `validatingpolicy-${u.name}.yaml`, yaml: render('kyverno/validatingpolicy.yaml.hbs', context) };
+}
+
+export function kyverno(o: CompileOptions): Document[] {
+  return admissionPlan(o).map((u) => unitDocument(u, o));
 }

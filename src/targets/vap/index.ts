@@ -1,38 +1,45 @@
-// ValidatingAdmissionPolicy target: the policy (one validation per check, on the
-// shared CEL lowering) and a binding carrying the action and exemptions.
+// ValidatingAdmissionPolicy target: per unit of the admission plan, a policy
+// (one validation per check, on the shared CEL lowering) and a binding with
+// the mode's validation action and the exempt namespaces.
 import type { Document } from '../../bundle.js';
-import { profile } from '../../model/registry.js';
+import type { Mode } from '../../model/admission.js';
 import { versionLabel } from '../../model/version.js';
-import type { Action, CompileOptions } from '../../options.js';
+import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
+import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { lowerGateToCel } from '../cel/gate.js';
 import { lowerToCel } from '../cel/lower.js';
-import { podResources, exemptions } from '../admission.js';
-import { admissionGate } from '../../rules/admission.js';
-import { levelVersion, policyName } from '../names.js';
+import { podResources, workloadGroups } from '../admission.js';
 
-const VALIDATION_ACTIONS: Record<Action, string> = { enforce: 'Deny', audit: 'Audit', warn: 'Warn' };
+const VALIDATION_ACTIONS: Record<Mode, string> = { enforce: 'Deny', warn: 'Warn', audit: 'Audit' };
 
-export function vap(o: CompileOptions): Document[] {
-  const p = profile(o.level, o.version);
-  const name = policyName({ ...o, action: 'enforce' });
+function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
+  const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
   const context = {
-    policyName: name,
-    bindingName: policyName(o),
-    title: `Pod Security Standards ${levelVersion(o)}`,
-    level: o.level,
-    version: o.version.label,
-    effectiveVersion: versionLabel(p.minor),
+    name: u.name,
+    title: `Pod Security Standards ${u.levelVersion}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
+    mode: u.mode,
+    workload: u.subject === 'workload',
+    level: u.level,
+    version: u.version.label,
+    effectiveVersion: versionLabel(u.profile.minor),
     kubeVersion: `1.${o.kubeMinor}`,
     generator: PACKAGE_VERSION,
-    validationAction: VALIDATION_ACTIONS[o.action],
+    validationAction: VALIDATION_ACTIONS[u.mode],
+    unlessTitle: u.unlessDeniedBy?.levelVersion,
     exemptNamespaces: o.exemptNamespaces,
-    resources: podResources(),
-    matchConditions: lowerGateToCel(admissionGate('pod', exemptions(o)), { kubeMinor: o.kubeMinor }),
-    ...lowerToCel(p.rules, { kubeMinor: o.kubeMinor }),
+    resourceRules: u.subject === 'pod'
+      ? [{ group: '', resources: podResources() }]
+      : workloadGroups().map((g) => ({ group: g.group, resources: g.resources })),
+    matchConditions: lowerGateToCel(u.gate, cel),
+    ...lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules }),
   };
   return [
-    { file: `validatingadmissionpolicy-${name}.yaml`, yaml: render('vap/policy.yaml.hbs', context) },
-    { file: `validatingadmissionpolicybinding-${context.bindingName}.yaml`, yaml: render('vap/binding.yaml.hbs', context) },
+    { file: `validatingadmissionpolicy-${u.name}.yaml`, yaml: render('vap/policy.yaml.hbs', context) },
+    { file: `validatingadmissionpolicybinding-${u.name}.yaml`, yaml: render('vap/binding.yaml.hbs', context) },
   ];
+}
+
+export function vap(o: CompileOptions): Document[] {
+  return admissionPlan(o).flatMap((u) => unitDocuments(u, o));
 }
