@@ -8,7 +8,9 @@ import { findCaseDirs, loadCaseDir } from './harness/admission/cases.js';
 import { compareAdmission } from './harness/admission/compare.js';
 import { ADMISSION_ENGINES } from './harness/admission/registry.js';
 import { admissionSummary } from './harness/admission/report.js';
-import { IGNORED_POD_SUBRESOURCES } from '../src/model/admission.js';
+import { IGNORED_POD_SUBRESOURCES, MODES } from '../src/model/admission.js';
+import { WORKLOAD_TEMPLATES } from '../src/model/pod.js';
+import { subjectOf } from './harness/admission/bundle.js';
 import { RegoWasmAdmissionEngine } from './harness/admission/regoWasm.js';
 import { GatorAdmissionEngine } from './harness/admission/gator.js';
 import { runAdmissionOracle } from './harness/admission/oracle.js';
@@ -24,7 +26,7 @@ describe('admission cases', async () => {
   const outcomes = Object.values(oracle);
 
   it('cover every branch of PSA\'s pod admission', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect(cases.length).toBeGreaterThanOrEqual(160);
     const ops = new Set(cases.map((c) => c.request.operation));
     expect([...ops].sort()).toEqual(['CONNECT', 'CREATE', 'DELETE', 'UPDATE']);
     const subs = new Set(cases.map((c) => c.request.subResource ?? ''));
@@ -40,6 +42,36 @@ describe('admission cases', async () => {
     expect(outcomes.some((o) => o.auditAnnotations?.['audit-violations'] && o.allowed)).toBe(true);
   });
 
+  it('hold configurations whose modes differ in level or version, and PSA\'s rule that enforce silences warn', () => {
+    const mixed = dirs.filter((d) => {
+      const set = MODES.map((m) => [d.config.defaults?.[m], d.config.defaults?.[`${m}-version`] ?? 'latest']).filter(([l]) => l && l !== 'privileged');
+      return new Set(set.map(([l, v]) => `${l}:${v}`)).size >= 2;
+    });
+    expect(mixed.length).toBeGreaterThanOrEqual(4);
+    const mixedCases = mixed.flatMap((d) => d.cases);
+    expect(mixedCases.length).toBeGreaterThanOrEqual(60);
+    const byCase = (c: (typeof cases)[number]) => oracle[c.id]!;
+    // denied by enforce with warn configured: no warning, yet audit still records
+    expect(mixedCases.some((c) => !byCase(c).allowed && !byCase(c).warnings?.length && byCase(c).modes?.audit)).toBe(true);
+    // warn and audit report different checks for the same request (different levels or versions)
+    expect(mixedCases.some((c) => byCase(c).modes?.warn && byCase(c).modes?.audit
+      && JSON.stringify(byCase(c).modes!.warn!.checks) !== JSON.stringify(byCase(c).modes!.audit!.checks))).toBe(true);
+  });
+
+  it('warn about and audit every workload kind, deny none, and skip their subresources', () => {
+    const workloads = cases.filter((c) => subjectOf(c.request) === 'workload');
+    for (const w of WORKLOAD_TEMPLATES) {
+      const ofKind = workloads.filter((c) => c.request.kind.kind === w.kind && c.request.resource.resource === w.resource && !c.request.subResource);
+      expect(ofKind.some((c) => oracle[c.id]!.modes?.warn), `${w.kind} warned`).toBe(true);
+      expect(ofKind.some((c) => oracle[c.id]!.modes?.audit), `${w.kind} audited`).toBe(true);
+    }
+    expect(workloads.every((c) => oracle[c.id]!.allowed)).toBe(true);
+    const scales = cases.filter((c) => c.request.subResource === 'scale' && WORKLOAD_TEMPLATES.some((w) => w.resource === c.request.resource.resource));
+    expect(scales.length).toBeGreaterThanOrEqual(1);
+    expect(scales.every((c) => oracle[c.id]!.allowed && !oracle[c.id]!.modes)).toBe(true);
+    expect(workloads.filter((c) => c.request.operation === 'UPDATE' && oracle[c.id]!.modes?.warn).length).toBeGreaterThanOrEqual(1);
+  });
+
   describe.each(engines)('through %s', async (id, make) => {
     const result = await compareAdmission(dirs, [make()]);
     const report = result.engines[0]!;
@@ -51,6 +83,11 @@ describe('admission cases', async () => {
     });
     it('is given every request its tool can take', () => {
       expect(report.notFed.map((n) => n.case)).toEqual(cases.filter((c) => unfeedable(id, c)).map((c) => c.id));
+    });
+    it('never denies a workload', () => {
+      const workloads = cases.filter((c) => subjectOf(c.request) === 'workload' && !unfeedable(id, c));
+      expect(workloads.length).toBeGreaterThanOrEqual(30);
+      expect(report.diffs.filter((d) => workloads.some((c) => c.id === d.case))).toEqual([]);
     });
     it('never denies an update that upstream allows', () => {
       const allowedUpdates = cases.filter((c) => c.request.operation === 'UPDATE' && oracle[c.id]!.allowed && !unfeedable(id, c));
@@ -68,6 +105,8 @@ describe('admission cases', async () => {
     ['matches ephemeral containers by any old one of the same name', 'fail-open', (r) => r.replace(/not _first_is\(olds, (.*)\)/, 'not $1 in olds'), /ephemeral-duplicate-name-first-wins/],
     ['ignores the subresource', 'false alarm', (r) => r.replace(/^# ignored subresources\n_skipped if \{/m, '_never if {'), /subresource-status-ignored/],
     ['treats resize as an ignored subresource', 'fail-open', (r) => r.replace('"status"}', '"status", "resize"}'), /resize-subresource-image/],
+    ['warns about a pod that enforce rejects', 'warn reports', (r) => r.replace(/^\tnot _enforce_denies\n/gm, ''), /recommended\/create-baseline-violation/],
+    ['reads a CronJob\'s pod template where a Job keeps it', 'warn reports', (r) => r.replace(/\["spec", "jobTemplate", "spec", "template"\]/, '["spec", "template"]'), /cronjob-/],
     ['compares usernames by prefix', 'fail-open', (r) => r.replace(/(object\.get\(input, \["review", "userInfo", "username"\], ""\)) in (\{[^}]*\})/, 'some u in $2; startswith($1, u)'), /exempt-user-suffix-near-miss/],
   ];
   it.each(planted)('catches a bundle that %s', async (_, kind, edit, where) => {
@@ -82,7 +121,9 @@ describe('admission cases', async () => {
     const [expected] = runAdmissionOracle([dir]);
     // each case asserted with the next case's outcome
     const wrong = expected!.map((_, i) => expected![(i + 1) % expected!.length]!);
-    const differing = expected!.filter((e, i) => JSON.stringify(e.modes.enforce ?? []) !== JSON.stringify(wrong[i]!.modes.enforce ?? []));
+    // the bundle's constraints match Pods only: other kinds (exec options, evictions) are asserted to have no violation
+    const differing = expected!.filter((e, i) => subjectOf(dir.cases[i]!.request) === 'pod'
+      && JSON.stringify(e.modes.enforce ?? []) !== JSON.stringify(wrong[i]!.modes.enforce ?? []));
     const outcomes = await new GatorAdmissionEngine(mode).evaluate(dir, wrong);
     expect(differing.length).toBeGreaterThan(20);
     expect(outcomes.filter((o) => o.mismatch).length).toBe(differing.length);

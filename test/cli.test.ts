@@ -28,7 +28,14 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     ['version v1.2.3', ['--target', 'gatekeeper', '--level', 'baseline', '--version', 'v1.2.3'], /invalid version "v1\.2\.3"/],
     ['version 1.30', ['--target', 'gatekeeper', '--level', 'baseline', '--version', '1.30'], /invalid version "1\.30"/],
     ['unknown flag', ['--target', 'gatekeeper', '--level', 'baseline', '--frobnicate'], /unknown option '--frobnicate'/],
-    ['unknown action', ['--target', 'gatekeeper', '--level', 'baseline', '--action', 'deny'], /argument 'deny' is invalid/],
+    ['unknown action', ['--target', 'gatekeeper', '--level', 'baseline', '--action', 'deny'], /action "deny": must be one of enforce, warn, audit/],
+    ['unknown action in a list', ['--target', 'vap', '--level', 'baseline', '--action', 'warn,deny'], /action "deny"/],
+    ['shorthand with a configuration', ['--target', 'vap', '--level', 'baseline', '--admission-config', join(ROOT, 'policies/psa/pod-security.yaml')],
+      /level: cannot be combined with a PSA configuration/],
+    ['missing admission config', ['--target', 'vap', '--admission-config', '/nonexistent/admission.yaml'], /\/nonexistent\/admission\.yaml/],
+    ['admission config with a bad level', ['--target', 'vap', '--admission-config',
+      config('psa.yaml', 'apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults:\n  enforce: strict\n')], /strict/],
+    ['bad name', ['--target', 'vap', '--level', 'baseline', '--name', 'Team_A'], /name "Team_A"/],
     ['glob namespace', ['--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-*'], /exempt namespace "kube-\*"/],
     ['bad runtime class', ['--target', 'vap', '--level', 'baseline', '--exempt-runtime-classes', 'Kata_1'], /exempt runtime class "Kata_1": must be a runtime class name/],
     ['empty username in config', ['--config', config('user.yaml', 'target: vap\nlevel: baseline\nexemptUsernames: [""]\n')], /exempt username: must not be empty/],
@@ -79,7 +86,8 @@ describe('output', () => {
     const code = template!.spec.targets[0].code[1];
     expect(code.engine).toBe('Rego');
     expect(code.source.version).toBe('v1');
-    expect(code.source.rego).toMatch(/^package podsecurityrestrictedv1dot30\n/);
+    expect(code.source.rego).toMatch(/^package podsecurity[0-9a-f]{8}enforce\n/);
+    expect(code.source.rego).toContain('_prefix := "violates PodSecurity \\"restricted:v1.30\\": "');
     expect(constraint!.kind).toBe(template!.spec.crd.spec.names.kind);
     expect(constraint!.spec.enforcementAction).toBe('deny');
     expect(constraint!.spec.match.kinds).toEqual([{ apiGroups: [''], kinds: ['Pod'] }]);
@@ -119,7 +127,8 @@ describe('output', () => {
     expect(r.code).toBe(0);
     const [policy, binding] = docsOf(r.stdout);
     expect(policy!.kind).toBe('ValidatingAdmissionPolicy');
-    expect(policy!.metadata.name).toBe('pod-security-restricted-latest');
+    expect(policy!.metadata.name).toMatch(new RegExp(`^pod-security-[0-9a-f]{8}-${action}$`));
+    expect(policy!.metadata.annotations['pss-compile.dev/mode']).toBe(action);
     expect(policy!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers', 'pods/resize']);
     expect(policy!.spec.matchConditions.map((c: { name: string }) => c.name))
       .toEqual(['pod-security-operations', 'pod-security-subresources', 'pod-security-significant-update']);
@@ -139,35 +148,68 @@ describe('output', () => {
     expect(engines('--gatekeeper-engine', 'cel')).toEqual(['K8sNativeValidation']);
   });
 
-  it('prints Kyverno ValidatingPolicies for pods (enforced) and workloads (warn and audit only)', () => {
-    const r = run('--target', 'kyverno', '--level', 'restricted');
+  it('prints one Kyverno ValidatingPolicy per mode, and workload policies for warn and audit only', () => {
+    const r = run('--target', 'kyverno', '--level', 'restricted', '--action', 'enforce,warn,audit');
     expect(r.code).toBe(0);
-    const [pods, workloads] = docsOf(r.stdout);
+    const docs = docsOf(r.stdout);
+    // warn at enforce's own level could only fire on requests enforce rejects, so there is none
+    expect(docs.map((d) => [d.metadata.name.replace(/^pod-security-[0-9a-f]{8}-/, ''), d.spec.validationActions])).toEqual([
+      ['enforce', ['Deny']], ['audit', ['Audit']], ['workloads-warn', ['Warn']], ['workloads-audit', ['Audit']],
+    ]);
+    const [pods, , workloads] = docs;
     expect(pods!.kind).toBe('ValidatingPolicy');
     expect(pods!.apiVersion).toBe('policies.kyverno.io/v1');
-    expect(pods!.spec.validationActions).toEqual(['Deny']);
     expect(pods!.spec.autogen.podControllers.controllers).toEqual([]);
+    expect(pods!.spec.failurePolicy).toBe('Fail');
     expect(pods!.spec.matchConstraints.resourceRules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers', 'pods/resize']);
     for (const key of ['title', 'category', 'severity', 'subject', 'description', 'minversion']) {
       expect(pods!.metadata.annotations[`policies.kyverno.io/${key}`]).toBeTruthy();
     }
-    expect(workloads!.metadata.name).toBe(`${pods!.metadata.name}-workloads`);
-    expect(workloads!.spec.validationActions).toEqual(['Warn', 'Audit']);
-    expect(workloads!.spec.matchConstraints.resourceRules.flatMap((r: { resources: string[] }) => r.resources).sort()).toEqual([
+    // PSA lets a workload through when evaluating it fails
+    expect(workloads!.spec.failurePolicy).toBe('Ignore');
+    expect(workloads!.spec.matchConstraints.resourceRules.flatMap((x: { resources: string[] }) => x.resources).sort()).toEqual([
       'cronjobs', 'daemonsets', 'deployments', 'jobs', 'podtemplates', 'replicasets', 'replicationcontrollers', 'statefulsets',
     ]);
   });
 
-  it('prints a Kyverno ClusterPolicy with rule-level failure actions', () => {
-    const r = run('--target', 'kyverno', '--level', 'baseline', '--version', 'v1.30', '--kyverno-flavor', 'clusterpolicy');
-    const [policy] = docsOf(r.stdout);
-    expect(policy!.kind).toBe('ClusterPolicy');
-    expect(policy!.spec.validationFailureAction).toBeUndefined();
-    expect(policy!.metadata.annotations['pod-policies.kyverno.io/autogen-controllers']).toBe('none');
-    const actions = Object.fromEntries(policy!.spec.rules.map((rule: any) => [rule.name, rule.validate.failureAction]));
-    expect(actions.privileged).toBe('Enforce');
-    expect(actions['privileged-workloads']).toBe('Audit');
-    expect(policy!.spec.rules).toHaveLength(2 * 11);
+  it('prints a Kyverno ClusterPolicy per mode with rule-level failure actions', () => {
+    const r = run('--target', 'kyverno', '--level', 'baseline', '--version', 'v1.30', '--action', 'enforce,audit', '--kyverno-flavor', 'clusterpolicy');
+    const [enforce, audit, workloads] = docsOf(r.stdout);
+    expect(enforce!.kind).toBe('ClusterPolicy');
+    expect(enforce!.spec.validationFailureAction).toBeUndefined();
+    expect(enforce!.metadata.annotations['pod-policies.kyverno.io/autogen-controllers']).toBe('none');
+    expect(enforce!.spec.rules.map((rule: any) => rule.validate.failureAction)).toEqual(Array(11).fill('Enforce'));
+    expect(audit!.spec.rules.map((rule: any) => rule.validate.failureAction)).toEqual(Array(11).fill('Audit'));
+    expect(workloads!.spec.rules.map((rule: any) => rule.validate.failureAction)).toEqual(Array(11).fill('Audit'));
+    expect([enforce, audit, workloads].map((p) => p!.spec.emitWarning)).toEqual([false, false, false]);
+  });
+
+  it('gives every mode its own level, version and message prefix: the recommended configuration', () => {
+    const r = run('--target', 'vap', '--admission-config', join(ROOT, 'policies/psa/admission-configuration.yaml'));
+    expect(r.stderr).toBe('');
+    const policies = docsOf(r.stdout).filter((d) => d.kind === 'ValidatingAdmissionPolicy');
+    const summary = policies.map((p) => [p.metadata.annotations['pss-compile.dev/mode'], p.metadata.annotations['pss-compile.dev/level'],
+      p.metadata.annotations['pss-compile.dev/version'], p.spec.failurePolicy]);
+    expect(summary).toEqual([
+      ['enforce', 'baseline', 'latest', 'Fail'], ['warn', 'restricted', 'latest', 'Fail'], ['audit', 'restricted', 'latest', 'Fail'],
+      ['warn', 'restricted', 'latest', 'Ignore'], ['audit', 'restricted', 'latest', 'Ignore'],
+    ]);
+    expect(policies[0]!.spec.validations[0].messageExpression).toContain('violates PodSecurity \\"baseline:latest\\": ');
+    expect(policies[1]!.spec.validations[0].messageExpression).toContain('would violate PodSecurity \\"restricted:latest\\": ');
+    // no warning on a request enforce rejects
+    expect(policies[1]!.spec.variables.map((v: { name: string }) => v.name)).toContain('enforceDenies');
+    expect(policies[2]!.spec.variables.map((v: { name: string }) => v.name)).not.toContain('enforceDenies');
+    // the AdmissionConfiguration and the PodSecurityConfiguration it points to compile the same bundle
+    expect(run('--target', 'vap', '--admission-config', join(ROOT, 'policies/psa/pod-security.yaml')).stdout).toBe(r.stdout);
+  });
+
+  it.each(['gatekeeper', 'vap', 'kyverno'])('compiles privileged (PSA\'s default for every mode) to an empty %s bundle', (target) => {
+    const r = run('--target', target, '--level', 'privileged', '--action', 'enforce,warn,audit');
+    expect(r).toEqual({ code: 0, stdout: `# generated by pss-compile ${PACKAGE_VERSION} — do not edit\n`, stderr: '' });
+    const out = join(tmp(), 'bundle');
+    expect(run('--target', target, '--level', 'privileged', '--out', out).code).toBe(0);
+    expect(readdirSync(out)).toEqual(['kustomization.yaml']);
+    expect(docsOf(readFileSync(join(out, 'kustomization.yaml'), 'utf8'))[0]!.resources).toEqual([]);
   });
 
   it('emits Rego v0 in the legacy field for old Gatekeeper', () => {
@@ -177,10 +219,13 @@ describe('output', () => {
   });
 
   it('takes options from a config file, with flags overriding it', () => {
-    const r = run('--config', join(ROOT, 'policies/restricted-enforce.yaml'), '--version', 'v1.25');
+    const r = run('--config', join(ROOT, 'policies/restricted-enforce.yaml'), '--version', 'v1.25', '--name', 'team-a');
     expect(r.code).toBe(0);
-    const [template] = docsOf(r.stdout);
-    expect(template!.metadata.name).toBe('podsecurityrestrictedv1dot25');
+    const [template, constraint] = docsOf(r.stdout);
+    expect(template!.metadata.name).toBe('teamaenforce');
+    expect(constraint!.metadata.name).toBe('team-a-enforce');
+    expect(constraint!.metadata.annotations['pss-compile.dev/version']).toBe('v1.25');
+    expect(constraint!.spec.match.excludedNamespaces).toEqual(['kube-system']);
   });
 
   it.each(readdirSync(join(ROOT, 'policies')).filter((f) => f.endsWith('.yaml')))('compiles the example config policies/%s', (file) => {
@@ -207,9 +252,9 @@ describe('output', () => {
     expect(run('--target', 'gatekeeper', '--level', 'baseline', '--out', out).code).toBe(0);
     expect(run('--target', 'gatekeeper', '--level', 'restricted', '--version', 'v1.25', '--out', out).code).toBe(0);
     const files = readdirSync(out).sort();
-    expect(files).toEqual([
-      'constraint-pod-security-restricted-v1.25.yaml',
-      'constrainttemplate-podsecurityrestrictedv1dot25.yaml',
+    expect(files.map((f) => f.replace(/[0-9a-f]{8}/, 'X'))).toEqual([
+      'constraint-pod-security-X-enforce.yaml',
+      'constrainttemplate-podsecurityXenforce.yaml',
       'kustomization.yaml',
     ]);
     const kustomization = docsOf(readFileSync(join(out, 'kustomization.yaml'), 'utf8'))[0]!;

@@ -33,7 +33,12 @@ const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
 const docs = (o: RawOptions) => compile(resolveOptions(o)).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Schema));
 const VARIANTS: RawOptions[] = ['privileged', 'baseline', 'restricted'].flatMap((level) =>
   ['v1.0', 'v1.19', 'v1.25', 'v1.35', 'latest'].map((version) => ({ level, version })));
-const OPTIONS: RawOptions[] = [{}, { action: 'warn', exemptNamespaces: ['kube-system'] }, { action: 'audit' }];
+const OPTIONS: RawOptions[] = [{}, { action: 'warn', exemptNamespaces: ['kube-system'] }, { action: 'audit' }, { action: 'enforce,warn,audit' }];
+/** configurations with each mode at its own level: pod and workload units of every mode */
+const MIXED: RawOptions[] = [
+  { defaults: { enforce: 'baseline', warn: 'restricted', 'warn-version': 'v1.25', audit: 'restricted' }, exemptUsernames: ['ci'], exemptRuntimeClasses: ['kata'] },
+  { defaults: { enforce: 'restricted', 'enforce-version': 'v1.0', warn: 'baseline', audit: 'baseline', 'audit-version': 'v1.35' } },
+];
 
 describe('generated documents against the engines\' CRD schemas', () => {
   const engines = ensureEngines();
@@ -55,14 +60,13 @@ describe('generated documents against the engines\' CRD schemas', () => {
   ] as [string, RawOptions][])('%s documents validate', (_, base) => {
     const errors: string[] = [];
     let checked = 0;
-    for (const variant of VARIANTS) {
-      for (const extra of OPTIONS) {
-        for (const doc of docs({ ...base, ...variant, ...extra })) {
-          const validate = validators[`${doc.apiVersion}/${doc.kind}`];
-          if (!validate) continue; // Constraints: their CRD is generated from the template
-          checked++;
-          if (!validate(doc)) errors.push(`${doc.kind} ${doc.metadata.name}: ${ajv.errorsText(validate.errors)}`);
-        }
+    const configurations = [...VARIANTS.flatMap((variant) => OPTIONS.map((extra) => ({ ...variant, ...extra }))), ...MIXED];
+    for (const configuration of configurations) {
+      for (const doc of docs({ ...base, ...configuration })) {
+        const validate = validators[`${doc.apiVersion}/${doc.kind}`];
+        if (!validate) continue; // Constraints: their CRD is generated from the template
+        checked++;
+        if (!validate(doc)) errors.push(`${doc.kind} ${doc.metadata.name}: ${ajv.errorsText(validate.errors)}`);
       }
     }
     expect(checked).toBeGreaterThan(0);

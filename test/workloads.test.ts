@@ -8,6 +8,10 @@ import { ROOT } from '../src/render.js';
 import type { LevelVersion } from './harness/engine.js';
 import { OWN_FIXTURES } from './harness/fixtures.js';
 import { kyvernoDocuments, runKyverno, type KyvernoEngineFlavor } from './harness/kyverno.js';
+import { compile } from '../src/compile.js';
+import { resolveOptions } from '../src/options.js';
+import { parseAllDocuments } from 'yaml';
+import { violationPrefix } from '../src/model/admission.js';
 import { runOracle } from './harness/oracle.js';
 import { loadPods } from './harness/pods.js';
 
@@ -34,22 +38,28 @@ describe.each(['vpol', 'cpol'] as KyvernoEngineFlavor[])('kyverno-%s on workload
   const resources = pods.map((p, i) => wrap(p.pod, i));
   const oracle = runOracle(pods.map((p) => p.pod), pods.map(() => TARGETS.map((t) => [t.level, t.version] as const)));
 
-  it('never denies a workload: warn and audit only', () => {
-    for (const t of TARGETS) {
-      for (const doc of kyvernoDocuments(t, flavor)) {
-        if (flavor === 'vpol' && doc.metadata.name.endsWith('-workloads')) expect(doc.spec.validationActions).toEqual(['Warn', 'Audit']);
-        if (flavor === 'cpol') {
-          for (const rule of doc.spec.rules.filter((r: { name: string }) => r.name.endsWith('-workloads'))) {
-            expect(rule.validate.failureAction).toBe('Audit');
-          }
-        }
-      }
+  // the bundle of a configuration that warns at t, as PSA's warn mode
+  const warnDocuments = (t: LevelVersion) => compile(resolveOptions({
+    target: 'kyverno', level: t.level, version: t.version, action: 'warn', kyvernoFlavor: flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy',
+  })).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
+
+  it('never denies a workload: warn and audit only, and enforce alone gives workloads nothing', () => {
+    const all = compile(resolveOptions({
+      target: 'kyverno', defaults: { enforce: 'restricted', warn: 'restricted', audit: 'baseline' }, kyvernoFlavor: flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy',
+    })).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
+    const workloadPolicies = all.filter((d) => d.metadata.name.includes('-workloads-'));
+    expect(workloadPolicies.map((d) => d.metadata.annotations['pss-compile.dev/mode'])).toEqual(['warn', 'audit']);
+    for (const doc of workloadPolicies) {
+      if (flavor === 'vpol') expect(doc.spec.validationActions).not.toContain('Deny');
+      else for (const rule of doc.spec.rules) expect(rule.validate.failureAction).toBe('Audit');
     }
+    for (const t of TARGETS) expect(kyvernoDocuments(t, flavor).filter((d) => d.metadata.name.includes('-workloads-'))).toEqual([]);
   });
 
   it.each(TARGETS)('reports a workload exactly when upstream rejects its template, with upstream reasons: $level:$version', async (t) => {
     const j = TARGETS.indexOf(t);
-    const results = await runKyverno(kyvernoDocuments(t, flavor), resources);
+    const results = await runKyverno(warnDocuments(t), resources);
+    const prefix = violationPrefix('warn', `${t.level}:${t.version}`);
     const wrong: string[] = [];
     resources.forEach((r, i) => {
       const mine = results.filter((x) => x.resources?.some((res) => res.name === r.metadata.name));
@@ -58,7 +68,7 @@ describe.each(['vpol', 'cpol'] as KyvernoEngineFlavor[])('kyverno-%s on workload
       // ValidatingPolicy stops at the first failing validation; ClusterPolicy reports every rule
       const expectedReasons = flavor === 'vpol' ? verdict.reasons.slice(0, 1) : [...verdict.reasons];
       // Kyverno lists rule results in its own order: compare ClusterPolicy reasons as sets
-      const reasons = failed.map((x) => (x.message ?? '').split(' (')[0]!);
+      const reasons = failed.map((x) => ((x.message ?? '').startsWith(prefix) ? x.message!.slice(prefix.length) : `no prefix: ${x.message}`).split(' (')[0]!);
       if (flavor === 'cpol') {
         reasons.sort();
         expectedReasons.sort();

@@ -13,10 +13,10 @@ mkdir -p "$bin"
 exec 9>"$cache/.lock"
 flock 9
 
-stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum \
+stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum "$here"/kyverno/kustomize/*.go \
   "$here"/gator/go.mod "$here"/gator/go.sum | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/gator" ] \
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/gator" ] \
    && [ -f "$cache/corpus-dir" ] && [ -f "$cache/kyverno-module-dir" ] && [ -f "$cache/gatekeeper-framework-dir" ]; then
   echo "$cache"
   exit 0
@@ -42,6 +42,9 @@ go list -m -f '{{.Version}}' k8s.io/pod-security-admission > "$cache/psa-version
 echo "building the Kyverno CLI (a big build: the first one takes many minutes)..." >&2
 (cd "$here/kyverno" && go build -trimpath -buildvcs=false -o "$bin/kyverno.tmp" github.com/kyverno/kyverno/cmd/cli/kubectl-kyverno)
 mv "$bin/kyverno.tmp" "$bin/kyverno"
+# kustomize's own build code, from the same module, to prove that bundles compose
+(cd "$here/kyverno" && go build -trimpath -buildvcs=false -o "$bin/kustomize.tmp" ./kustomize)
+mv "$bin/kustomize.tmp" "$bin/kustomize"
 # Kyverno's CRDs, for the schema tests of the generated policies
 (cd "$here/kyverno" && go list -m -f '{{.Dir}}' github.com/kyverno/kyverno) > "$cache/kyverno-module-dir"
 # Gatekeeper's CLI, from its own module (pinned Gatekeeper tag; its dependency versions differ from core's).

@@ -1,6 +1,9 @@
 // What every engine under test answers for one pod at one level and version.
 import { CHECK_ORDER } from '../../src/model/registry.js';
 import type { Msg } from '../../src/rules/ir.js';
+import { violationPrefix } from '../../src/model/admission.js';
+import { resolveOptions, type RawOptions } from '../../src/options.js';
+import { admissionPlan, type PlanUnit } from '../../src/rules/plan.js';
 
 export interface LevelVersion {
   level: 'privileged' | 'baseline' | 'restricted';
@@ -67,4 +70,20 @@ export function reasonTexts(m: Msg): string[] {
   }
   if ('plural' in m) return [...m.plural];
   return [];
+}
+
+/** The pod policy unit a shorthand bundle (enforce at t) compiles to. */
+export function enforceUnit(t: LevelVersion, extra: RawOptions = {}): PlanUnit {
+  const units = admissionPlan(resolveOptions({ target: 'gatekeeper', ...extra, level: t.level, version: t.version }));
+  if (units.length !== 1) throw new Error(`want one unit at ${t.level}:${t.version}, got ${units.length}`);
+  return units[0]!;
+}
+
+/**
+ * A check's message without PSA's enforce prefix for t, which every message
+ * of a shorthand bundle carries; a message without it is kept whole, so it differs.
+ */
+export function withoutPrefix(message: string, t: LevelVersion): string {
+  const prefix = violationPrefix('enforce', `${t.level}:${t.version}`);
+  return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }

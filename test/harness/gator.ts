@@ -15,7 +15,7 @@ import { profile } from '../../src/model/registry.js';
 import { parseVersion } from '../../src/model/version.js';
 import { resolveOptions } from '../../src/options.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, reasonTexts, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
+import { inUpstreamOrder, reasonTexts, withoutPrefix, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
 
 export type GatorMode = 'rego' | 'cel';
 
@@ -199,12 +199,13 @@ export class GatorEngine implements Engine {
 
   /** One violation as a per-check part: the Rego details name the check; CEL messages are matched by reason. */
   private part(v: GatorResult, target: Target): { check: string; msg: string; errored: boolean } {
+    const msg = withoutPrefix(v.msg, target.target);
     const detailed = v.metadata?.details?.check;
-    if (detailed) return { check: detailed, msg: v.msg, errored: false };
-    const check = target.reasons.get(v.msg.split(' (')[0]!);
+    if (detailed) return { check: detailed, msg, errored: false };
+    const check = target.reasons.get(msg.split(' (')[0]!);
     // a CEL evaluation error (or cost overrun) is a deny under failurePolicy Fail, with the error as its message
     if (!check) return { check: 'error', msg: `evaluation error: ${v.msg}`, errored: true };
-    return { check, msg: v.msg, errored: false };
+    return { check, msg, errored: false };
   }
 
   /** Runs gator on some pods; a pod that makes the whole review fail is set aside as errored, and the rest rerun. */

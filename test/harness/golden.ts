@@ -47,6 +47,16 @@ export function goldenCases(): Map<string, RawOptions> {
   cases.set('kyverno/options/clusterpolicy-restricted-latest-exemptions.yaml', { target: 'kyverno', kyvernoFlavor: 'clusterpolicy', level: 'restricted', ...exempt });
   cases.set('gatekeeper/options/restricted-latest-audit-rego-v0.yaml',
     { target: 'gatekeeper', level: 'restricted', action: 'audit', regoVersion: 'v0' });
+  // mixed configurations: each mode at its own level and version, workloads warned and audited
+  const recommended = { defaults: { enforce: 'baseline', warn: 'restricted', audit: 'restricted' } };
+  const mixed = {
+    defaults: { enforce: 'baseline', warn: 'restricted', 'warn-version': 'v1.25', audit: 'restricted' },
+    exemptNamespaces: ['kube-system'], exemptUsernames: ['system:serviceaccount:ops:debugger'], exemptRuntimeClasses: ['kata'],
+  };
+  for (const [dir, base] of flavours) {
+    cases.set(`${dir}/mixed/recommended.yaml`, { ...base, ...recommended });
+    cases.set(`${dir}/mixed/baseline-latest-warn-restricted-v1.25-exemptions.yaml`, { ...base, ...mixed });
+  }
   return cases;
 }
 

@@ -29,7 +29,7 @@ import { CHECK_ORDER, profile } from '../../src/model/registry.js';
 import { parseVersion } from '../../src/model/version.js';
 import { resolveOptions } from '../../src/options.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
+import { inUpstreamOrder, withoutPrefix, type Decision, type Engine, type EngineRequest, type LevelVersion, distinctPods } from './engine.js';
 
 export type KyvernoEngineFlavor = 'vpol' | 'cpol';
 type Doc = Record<string, any>;
@@ -319,7 +319,7 @@ export class KyvernoEngine implements Engine {
         const error = r.result === 'error' || ERROR_MESSAGE.some((re) => re.test(message));
         violations.push({
           check: this.checkOf(policy, r),
-          msg: error ? `evaluation error: ${message.replace(/^error: /, '')}` : message,
+          msg: error ? `evaluation error: ${message.replace(/^error: /, '')}` : withoutPrefix(message, target),
           error,
         });
       }

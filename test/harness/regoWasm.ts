@@ -6,24 +6,21 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
-import { parseVersion } from '../../src/model/version.js';
-import { resolveOptions, type RegoVersion } from '../../src/options.js';
+import type { RegoVersion } from '../../src/options.js';
 import { gatekeeperRego } from '../../src/targets/gatekeeper/index.js';
-import { policyKind } from '../../src/targets/names.js';
 import { ensureEngines } from './engines.js';
-import { inUpstreamOrder, type Decision, type Engine, type EngineRequest, type LevelVersion } from './engine.js';
+import { enforceUnit, inUpstreamOrder, withoutPrefix, type Decision, type Engine, type EngineRequest, type LevelVersion } from './engine.js';
 
 type LoadedPolicy = Awaited<ReturnType<typeof loadPolicy>>;
 interface Violation { msg: string; details: { check: string } }
 
-export const entrypoint = (t: LevelVersion): string =>
-  `${policyKind({ level: t.level, version: parseVersion(t.version) }).toLowerCase()}/violation`;
+export const entrypoint = (t: LevelVersion): string => `${enforceUnit(t).kind.toLowerCase()}/violation`;
 
 /** Builds one WASM module holding every requested policy, in the Rego version asked for; cached by content. */
 export function buildWasm(targets: readonly LevelVersion[], regoVersion: RegoVersion = 'v1'): Buffer {
   return buildWasmModules(targets.map((t) => ({
     entry: entrypoint(t),
-    rego: gatekeeperRego(resolveOptions({ target: 'gatekeeper', level: t.level, version: t.version, regoVersion })),
+    rego: gatekeeperRego(enforceUnit(t), { regoVersion }),
   })), regoVersion);
 }
 
@@ -74,7 +71,7 @@ export class RegoWasmEngine implements Engine {
     if (!this.policy) throw new Error(`${this.id}: prepare() first`);
     const input = { review: { object: pod, operation: 'CREATE', kind: { group: '', version: 'v1', kind: 'Pod' } }, parameters: {} };
     const result = this.policy.evaluate(input, entrypoint(target)) as { result: Violation[] }[];
-    const violations = inUpstreamOrder((result[0]?.result ?? []).map((v) => ({ check: v.details.check, msg: v.msg })));
+    const violations = inUpstreamOrder((result[0]?.result ?? []).map((v) => ({ check: v.details.check, msg: withoutPrefix(v.msg, target) })));
     return {
       allowed: violations.length === 0,
       checks: violations.map((v) => v.check),

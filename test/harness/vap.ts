@@ -8,7 +8,7 @@ import { profile } from '../../src/model/registry.js';
 import { parseVersion } from '../../src/model/version.js';
 import { resolveOptions } from '../../src/options.js';
 import { ensureEngines } from './engines.js';
-import type { Decision, Engine, EngineRequest, LevelVersion } from './engine.js';
+import { withoutPrefix, type Decision, type Engine, type EngineRequest, type LevelVersion } from './engine.js';
 
 interface VapDecision { validation: number; action: 'admit' | 'deny' | 'error'; message: string; reason?: string }
 interface VapResult { decisions?: VapDecision[]; cost?: number; error?: string }
@@ -68,7 +68,7 @@ export class VapEngine implements Engine {
       const { checks } = this.policies.get(key(requests[n]!.target))!;
       if (r.error) return { allowed: false, checks: [], message: `evaluation error: ${r.error}`, parts: [], errored: true };
       const failed = (r.decisions ?? []).filter((d) => d.action !== 'admit');
-      const parts = failed.map((d) => (d.action === 'error' ? `evaluation error: ${d.message}` : d.message));
+      const parts = failed.map((d) => (d.action === 'error' ? `evaluation error: ${d.message}` : withoutPrefix(d.message, requests[n]!.target)));
       return {
         allowed: failed.length === 0,
         checks: failed.map((d) => checks[d.validation] ?? `validation ${d.validation}`),

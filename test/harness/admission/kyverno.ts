@@ -11,11 +11,10 @@
 // A request the CLI cannot take is reported as not fed, never approximated.
 import { parseAllDocuments } from 'yaml';
 import { compile } from '../../../src/compile.js';
-import { profile } from '../../../src/model/registry.js';
-import { resolveOptions } from '../../../src/options.js';
+import type { PlanUnit } from '../../../src/rules/plan.js';
 import { inUpstreamOrder } from '../engine.js';
-import { CHECK_BY_RULE, ERROR_MESSAGE, matchesPods, runKyverno, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
-import { bundleSpec, type Mode } from './bundle.js';
+import { CHECK_BY_RULE, ERROR_MESSAGE, runKyverno, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
+import { bundleFor, type Bundle, type Mode } from './bundle.js';
 import type { AdmissionCase, CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
@@ -37,7 +36,6 @@ export function oldObjectForMerge(old: unknown, resource: unknown): unknown {
   }
   return out;
 }
-const VPOL_MODE: Record<string, Mode> = { Deny: 'enforce', Warn: 'warn', Audit: 'audit' };
 
 /** Why the CLI cannot be given this request, if it cannot. */
 export function notFedReason(c: AdmissionCase, flavor: KyvernoEngineFlavor): string | undefined {
@@ -57,12 +55,8 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
   }
 
   async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
-    const { options } = bundleSpec(dir.config);
-    const o = resolveOptions({ ...options, target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
-    const docs = compile(o).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc)).filter((d) => matchesPods(d, this.flavor));
-    if (docs.length !== 1) throw new Error(`${this.id}: want one pod policy, got ${docs.length}`);
-    const policy = docs[0]!;
-    const checks = profile(o.level, o.version).rules.map((r) => r.check);
+    const bundle = bundleFor(dir.config, { target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
+    const policies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
     const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
       const why = notFedReason(c, this.flavor);
       return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
@@ -88,38 +82,37 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
       if (this.flavor === 'vpol') {
         if (first.operation !== 'CREATE') values.globalValues = { 'request.operation': first.operation };
       } else {
-        values.policies = [{
-          name: policy.metadata.name,
-          resources: members.map((i) => {
-            const r = dir.cases[i]!.request;
-            const oldObject = r.operation === 'UPDATE' ? oldObjectForMerge(renamed(r.oldObject, i), resources[members.indexOf(i)]) : renamed(r.oldObject, i);
-            return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': oldObject ?? null } };
-          }),
-        }];
+        const perResource = members.map((i) => {
+          const r = dir.cases[i]!.request;
+          const oldObject = r.operation === 'UPDATE' ? oldObjectForMerge(renamed(r.oldObject, i), resources[members.indexOf(i)]) : renamed(r.oldObject, i);
+          return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': oldObject ?? null } };
+        });
+        values.policies = policies.map((p) => ({ name: p.metadata.name, resources: perResource }));
       }
-      const results = await runKyverno([policy], resources, { values, userInfo: first.userInfo });
+      if (policies.length === 0) continue;
+      const results = await runKyverno(policies, resources, { values, userInfo: first.userInfo });
       members.forEach((i) => {
         const mine = results.filter((r) => r.resources?.some((x) => x.name === name(i)));
-        outcomes[i] = this.decide(policy, checks, mine);
+        outcomes[i] = this.decide(bundle, mine);
       });
     }
     return outcomes;
   }
 
-  private decide(policy: Doc, checks: string[], results: KyvernoResult[]): AdmissionOutcome {
+  /** Each result's policy is a unit of the plan: its mode is the unit's, its check the validation's or rule's. */
+  private decide(bundle: Bundle, results: KyvernoResult[]): AdmissionOutcome {
     const failed: { check: string; mode: Mode }[] = [];
     for (const r of results) {
       if (r.result === 'pass' || r.result === 'skip') continue;
       const message = stripPrefix(r.message ?? '');
       if (r.result === 'error' || ERROR_MESSAGE.some((re) => re.test(message))) return { allowed: false, modes: {}, error: message };
-      if (this.flavor === 'vpol') {
-        const check = checks[Number(r.properties?.['cel.validationIndex'])] ?? `validation ${r.properties?.['cel.validationIndex']}`;
-        for (const a of policy.spec.validationActions as string[]) failed.push({ check, mode: VPOL_MODE[a]! });
-      } else {
-        const rule = policy.spec.rules.find((x: Doc) => x.name === r.rule);
-        const action = rule?.validate?.failureAction;
-        failed.push({ check: CHECK_BY_RULE.get(r.rule ?? '') ?? String(r.rule), mode: action === 'Enforce' ? 'enforce' : policy.spec.emitWarning ? 'warn' : 'audit' });
-      }
+      const unit: PlanUnit | undefined = bundle.byName.get(r.policy);
+      if (!unit) return { allowed: false, modes: {}, error: `a result from an unknown policy ${r.policy}` };
+      if (!message.startsWith(unit.messagePrefix)) return { allowed: false, modes: {}, error: `${r.policy}: message without PSA's prefix: ${message}` };
+      const check = this.flavor === 'vpol'
+        ? unit.profile.rules[Number(r.properties?.['cel.validationIndex'])]?.check ?? `validation ${r.properties?.['cel.validationIndex']}`
+        : CHECK_BY_RULE.get(r.rule ?? '') ?? String(r.rule);
+      failed.push({ check, mode: unit.mode });
     }
     const modes: AdmissionOutcome['modes'] = {};
     for (const f of inUpstreamOrder(failed)) (modes[f.mode] ??= []).push(f.check);

@@ -1,16 +1,16 @@
-// Admission engine `rego-wasm`: the bundle's Rego, compiled by `opa` to WASM,
+// Admission engine `rego-wasm`: each unit's Rego, compiled by `opa` to WASM,
 // given each request as Gatekeeper's `input.review` (the AdmissionRequest).
 // Which requests reach a constraint is Gatekeeper's matching (kinds,
-// excludedNamespaces), proven through gator; here the Constraint's kinds and
-// excludedNamespaces decide which requests are reviewed at all.
+// excludedNamespaces), proven through gator; here each unit's Constraint
+// kinds and excludedNamespaces decide which requests it reviews at all.
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { parseAllDocuments } from 'yaml';
 import { compile } from '../../../src/compile.js';
-import { resolveOptions, type RegoVersion } from '../../../src/options.js';
+import type { RegoVersion } from '../../../src/options.js';
 import { gatekeeperRego } from '../../../src/targets/gatekeeper/index.js';
 import { inUpstreamOrder } from '../engine.js';
 import { buildWasmModules } from '../regoWasm.js';
-import { bundleSpec } from './bundle.js';
+import { bundleFor } from './bundle.js';
 import type { CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
@@ -24,22 +24,29 @@ export class RegoWasmAdmissionEngine implements AdmissionEngine {
   }
 
   async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
-    const { options, mode } = bundleSpec(dir.config);
-    const o = resolveOptions({ ...options, target: 'gatekeeper', regoVersion: this.regoVersion });
-    const rego = this.edit(gatekeeperRego(o));
-    const pkg = /^package (\S+)/m.exec(rego)![1]!;
-    const policy = await loadPolicy(buildWasmModules([{ entry: `${pkg}/violation`, rego }], this.regoVersion));
-    policy.setData({});
-    const constraint = compile(o).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS())).find((d) => d.apiVersion?.startsWith('constraints.'));
-    const kinds: string[] = constraint.spec.match.kinds.flatMap((k: { kinds: string[] }) => k.kinds);
-    const excluded: string[] = constraint.spec.match.excludedNamespaces ?? [];
+    const bundle = bundleFor(dir.config, { target: 'gatekeeper', regoVersion: this.regoVersion });
+    const modules = bundle.units.map((u) => ({ unit: u, entry: `${u.kind.toLowerCase()}/violation`, rego: this.edit(gatekeeperRego(u, bundle.options)) }));
+    const policy = modules.length ? await loadPolicy(buildWasmModules(modules.map(({ entry, rego }) => ({ entry, rego })), this.regoVersion)) : undefined;
+    policy?.setData({});
+    const constraints = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS()))
+      .filter((d) => d.apiVersion?.startsWith('constraints.'));
     return dir.cases.map((c): AdmissionOutcome => {
       const r = c.request;
-      if (!kinds.includes(r.kind.kind) || excluded.includes(r.namespace ?? '')) return { allowed: true, modes: {} };
-      const result = policy.evaluate({ review: r, parameters: {} }, `${pkg}/violation`) as { result: Violation[] }[];
-      const checks = inUpstreamOrder((result[0]?.result ?? []).map((v) => ({ check: v.details.check }))).map((v) => v.check);
-      if (checks.length === 0) return { allowed: true, modes: {} };
-      return { allowed: mode !== 'enforce', modes: { [mode]: checks } };
+      const modes: AdmissionOutcome['modes'] = {};
+      let error: string | undefined;
+      for (const m of modules) {
+        const constraint = constraints.find((k) => k.metadata.name === m.unit.name);
+        const kinds: string[] = constraint.spec.match.kinds.flatMap((k: { kinds: string[] }) => k.kinds);
+        const excluded: string[] = constraint.spec.match.excludedNamespaces ?? [];
+        if (!kinds.includes(r.kind.kind) || excluded.includes(r.namespace ?? '')) continue;
+        const result = policy!.evaluate({ review: r, parameters: {} }, m.entry) as { result: Violation[] }[];
+        const violations = result[0]?.result ?? [];
+        const unprefixed = violations.find((v) => !v.msg.startsWith(m.unit.messagePrefix));
+        if (unprefixed) error = `${m.unit.name}: message without PSA's prefix: ${unprefixed.msg}`;
+        const checks = inUpstreamOrder(violations.map((v) => ({ check: v.details.check }))).map((v) => v.check);
+        if (checks.length > 0) modes[m.unit.mode] = checks;
+      }
+      return { allowed: !modes.enforce, modes, ...(error ? { error } : {}) };
     });
   }
 }

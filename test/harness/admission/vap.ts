@@ -6,11 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
 import { compile } from '../../../src/compile.js';
-import { profile } from '../../../src/model/registry.js';
-import { resolveOptions } from '../../../src/options.js';
 import { inUpstreamOrder } from '../engine.js';
 import { ensureEngines } from '../engines.js';
-import { bundleSpec, type Mode } from './bundle.js';
+import { bundleFor, type Mode } from './bundle.js';
 import type { AdmissionCase, CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
@@ -40,10 +38,8 @@ export class VapAdmissionEngine implements AdmissionEngine {
   constructor(private readonly kubeVersion = '1.30') {}
 
   async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
-    const { options } = bundleSpec(dir.config);
-    const o = resolveOptions({ ...options, target: 'vap', kubeVersion: this.kubeVersion });
-    const docs = compile(o).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
-    const checks = profile(o.level, o.version).rules.map((r) => r.check);
+    const bundle = bundleFor(dir.config, { target: 'vap', kubeVersion: this.kubeVersion });
+    const docs = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
     const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
     const { cache } = ensureEngines();
     for (const members of batches(dir.cases)) {
@@ -69,7 +65,13 @@ export class VapAdmissionEngine implements AdmissionEngine {
         }
         const modes: AdmissionOutcome['modes'] = {};
         for (const f of failures) {
-          for (const a of f.actions) (modes[MODE_OF_ACTION[a]!] ??= []).push(checks[f.validation]!);
+          const unit = bundle.byName.get(f.policy);
+          if (!unit) throw new Error(`vap: a failure from an unknown policy ${f.policy}`);
+          for (const a of f.actions) {
+            if (MODE_OF_ACTION[a] !== unit.mode) throw new Error(`vap: ${f.policy} (${unit.mode}) failed with action ${a}`);
+            if (!f.message.startsWith(unit.messagePrefix)) throw new Error(`vap: ${f.policy}: message without PSA's prefix: ${f.message}`);
+            (modes[unit.mode] ??= []).push(unit.profile.rules[f.validation]!.check);
+          }
         }
         for (const m of Object.keys(modes) as Mode[]) modes[m] = inUpstreamOrder([...new Set(modes[m])].map((check) => ({ check }))).map((v) => v.check);
         outcomes[caseIndex] = { allowed: r.allowed, modes };
