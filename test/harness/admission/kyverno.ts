@@ -14,7 +14,7 @@ import { compile } from '../../../src/compile.js';
 import type { PlanUnit } from '../../../src/rules/plan.js';
 import { inUpstreamOrder } from '../engine.js';
 import { CHECK_BY_RULE, ERROR_MESSAGE, runKyverno, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
-import { bundleFor, type Bundle, type Mode } from './bundle.js';
+import { bundleFor, subjectOf, type Bundle, type Mode } from './bundle.js';
 import type { AdmissionCase, CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
@@ -56,7 +56,7 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
 
   async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
     const bundle = bundleFor(dir.config, { target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
-    const policies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
+    const allPolicies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
     const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
       const why = notFedReason(c, this.flavor);
       return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
@@ -65,11 +65,15 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
     const runs = new Map<string, number[]>();
     dir.cases.forEach((c, i) => {
       if (outcomes[i]!.notFed) return;
-      const key = JSON.stringify([c.request.userInfo ?? {}, this.flavor === 'vpol' ? c.request.operation : '']);
+      // and per subject: the CLI compiles every policy it is given for every resource, and a unit of
+      // the other subject could only skip it (its kinds differ: VAP and gator prove the whole bundle's matching)
+      const key = JSON.stringify([c.request.userInfo ?? {}, this.flavor === 'vpol' ? c.request.operation : '', subjectOf(c.request) ?? '']);
       runs.set(key, [...(runs.get(key) ?? []), i]);
     });
     for (const members of runs.values()) {
       const first = dir.cases[members[0]!]!.request;
+      const subject = subjectOf(first);
+      const policies = allPolicies.filter((p) => subject === undefined || bundle.byName.get(p.metadata.name)?.subject === subject);
       const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
       const name = (i: number) => `case-${i}`;
       const renamed = (obj: Doc | null | undefined, i: number) =>
