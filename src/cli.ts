@@ -1,7 +1,7 @@
 // pss-compile command line. Bad input: one line on stderr, exit code 2, nothing written.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadAdmissionConfig } from './admissionConfig.js';
+import { loadAdmissionConfig } from './admissionConfig/index.js';
 import { MODES } from './model/admission.js';
 import { Command, CommanderError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';

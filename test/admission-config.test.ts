@@ -15,8 +15,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAdmissionConfig, parseAdmissionConfig } from '../src/admissionConfig.js';
-import type { PsaConfiguration } from '../src/admissionConfig.js';
+import { loadAdmissionConfig, parseAdmissionConfig } from '../src/admissionConfig/index.js';
+import type { PsaConfiguration } from '../src/admissionConfig/index.js';
 import { InputError } from '../src/options.js';
 import { ensureEngines } from './harness/engines.js';
 
