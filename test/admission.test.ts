@@ -155,7 +155,7 @@ describe('fuzzed UPDATE requests', async () => {
   });
 });
 
-/** What each engine's tool cannot be given (the README's admission table): a subresource or CONNECT for the Kyverno CLI, and an UPDATE for its ValidatingPolicy. */
+/** What each engine's tool cannot be given (the README's admission table): a subresource or CONNECT for the Kyverno CLI (ClusterPolicy). */
 function unfeedable(id: string, c: { request: { subResource?: string; operation: string } }): boolean {
-  return id.startsWith('kyverno-') && (Boolean(c.request.subResource) || c.request.operation === 'CONNECT' || (id === 'kyverno-vpol' && c.request.operation === 'UPDATE'));
+  return id === 'kyverno-cpol' && (Boolean(c.request.subResource) || c.request.operation === 'CONNECT');
 }

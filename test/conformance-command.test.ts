@@ -47,14 +47,14 @@ describe('npm run conformance', () => {
   it('fuzzes the slow Kyverno CLI at latest unless --versions says otherwise, and says so', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pss-conf-'));
     const json = join(dir, 'report.json');
-    const r = conformance('--fuzz', '4', '--seed', '11', '--engines', 'rego-wasm,kyverno-vpol', '--json', json);
+    const r = conformance('--fuzz', '4', '--seed', '11', '--engines', 'rego-wasm,kyverno-cpol', '--json', json);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('kyverno-vpol: versions latest (its default when fuzzing; --versions widens it)');
+    expect(r.stdout).toContain('kyverno-cpol: versions latest (its default when fuzzing; --versions widens it)');
     expect(r.stdout).toMatch(/^rego-wasm\s+4\s+2\s+14\s+112\s/m);
-    expect(r.stdout).toMatch(/^kyverno-vpol\s+4\s+2\s+1\s+8\s/m);
+    expect(r.stdout).toMatch(/^kyverno-cpol\s+4\s+2\s+1\s+8\s/m);
     const report = JSON.parse(readFileSync(json, 'utf8'));
-    expect(report.versionsByEngine['kyverno-vpol']).toEqual(['latest']);
+    expect(report.versionsByEngine['kyverno-cpol']).toEqual(['latest']);
     expect(report.versionsByEngine['rego-wasm']).toHaveLength(14);
   });
 

@@ -118,12 +118,20 @@ describe.each(['vpol', 'cpol'] as const)('kyverno-%s on hand-written policies', 
   });
 });
 
-describe('a policy the Kyverno CLI cannot load', () => {
-  it('is an error, not a silent pass', async () => {
+describe('a policy Kyverno cannot load', () => {
+  it('is an error, not a silent pass: the ValidatingPolicy engine decodes strictly', async () => {
     const broken = samplePolicy('vpol');
     broken.spec.surprise = true;
     const engine = new KyvernoEngine({ flavor: 'vpol', documents: () => [broken] });
     await engine.prepare([target]);
-    await expect(engine.evaluate([{ pod: PODS.good, target }])).rejects.toThrow(/kyverno reported nothing for pod-security-baseline-v1.30/);
+    await expect(engine.evaluate([{ pod: PODS.good, target }])).rejects.toThrow(/unknown field "surprise"/);
+  });
+
+  it('is an error, not a silent pass: the CLI skips a ClusterPolicy it cannot load, which the adapter catches', async () => {
+    const broken = samplePolicy('cpol');
+    broken.spec.surprise = true;
+    const engine = new KyvernoEngine({ flavor: 'cpol', documents: () => [broken] });
+    await engine.prepare([target]);
+    await expect(engine.evaluate([{ pod: PODS.good, target }])).rejects.toThrow(/kyverno reported nothing for/);
   });
 });

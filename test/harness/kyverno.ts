@@ -1,7 +1,11 @@
 // Engines `kyverno-vpol` and `kyverno-cpol`: the Kyverno target, as
 // ValidatingPolicy (policies.kyverno.io/v1, CEL) or legacy ClusterPolicy
-// (kyverno.io/v1, one validate.cel rule per check), evaluated by the real
-// Kyverno CLI (`kyverno apply --policy-report`, pinned in test/engines/kyverno).
+// (kyverno.io/v1, one validate.cel rule per check). ValidatingPolicies go
+// through Kyverno's own engine as its webhook runs it (`kyverno-vpol`, built
+// from the pinned module in test/engines/kyverno), ClusterPolicies through the
+// real Kyverno CLI (`kyverno apply --policy-report`). The CLI compiles every
+// ValidatingPolicy again for each resource (~0.1 s a pod); the engine harness
+// compiles them once, and its results are shaped as the CLI's report.
 //
 // One CLI process evaluates many pods against many policies; its policy report
 // gives one result per (pod, policy) for a ValidatingPolicy and per (pod,
@@ -19,7 +23,7 @@
 //   a broken messageExpression are reported as `fail`, recognisable by their
 //   text; a ValidatingPolicy reports runtime errors as `error`, and a compile
 //   error aborts the whole run (exit 1, "Error: failed to apply policies ...").
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +119,46 @@ export async function runKyverno(policies: readonly Doc[], resources: readonly u
   }
 }
 
+/** One admission request's results from Kyverno's ValidatingPolicy engine: each policy that matched, with its rule results. */
+export interface VpolEngineResult {
+  policies?: { name: string; rules: { status: KyvernoResult['result']; message?: string; properties?: Record<string, string> }[] }[];
+  error?: string;
+}
+
+/**
+ * Kyverno's own ValidatingPolicy engine (test/engines/kyverno/vpol) on whole
+ * AdmissionRequests, as Kyverno's webhook runs it: the policies compiled once
+ * per process, the namespaces as its namespace resolver. The CLI runs the same
+ * engine but compiles every policy again for each resource.
+ */
+export function runVpolEngine(policies: readonly Doc[], namespaces: readonly Doc[], requests: readonly unknown[]): Promise<VpolEngineResult[]> {
+  const { cache } = ensureEngines();
+  return new Promise((resolve, reject) => {
+    const child = spawn(`${cache}/bin/kyverno-vpol`, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`kyverno-vpol failed (exit ${code}): ${Buffer.concat(err).toString('utf8').slice(0, 4000)}`));
+      else resolve((JSON.parse(Buffer.concat(out).toString('utf8')) as { results: VpolEngineResult[] }).results);
+    });
+    child.stdin.end(JSON.stringify({ policies, namespaces, requests }));
+  });
+}
+
+/** A pod's CREATE, as the API server sends it to a webhook. */
+function podCreate(pod: Record<string, any>): Record<string, unknown> {
+  const kind = { group: '', version: 'v1', kind: 'Pod' };
+  const resource = { group: '', version: 'v1', resource: 'pods' };
+  return {
+    uid: `pss-${pod.metadata.name}`, kind, resource, requestKind: kind, requestResource: resource,
+    name: pod.metadata.name, namespace: pod.metadata.namespace, operation: 'CREATE',
+    userInfo: { username: 'pss-compile' }, object: pod, oldObject: null, dryRun: false,
+  };
+}
+
 /** Kyverno rule names a check may have: `seccompprofile-restricted` or `seccomp-profile-restricted`. */
 export const CHECK_BY_RULE = new Map(CHECK_ORDER.flatMap((c) => [
   [c.id.replace(/_/g, '-').toLowerCase(), c.id],
@@ -179,6 +223,9 @@ export interface KyvernoEngineOptions {
   parallel?: number;
 }
 
+/** The namespace every pod of the pod-level comparisons is created in */
+const NAMESPACE_OBJECT = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { 'kubernetes.io/metadata.name': 'default' } } };
+
 export class KyvernoEngine implements Engine {
   readonly id: string;
   /** the CEL is lowered for Kubernetes 1.30, which cannot sort, so sorted-set details may differ in order (as for vap) */
@@ -198,7 +245,8 @@ export class KyvernoEngine implements Engine {
     this.firstFailureOnly = options.flavor === 'vpol';
     this.id = `kyverno-${options.flavor}`;
     this.documents = options.documents ?? kyvernoDocuments;
-    this.evaluationsPerRun = options.evaluationsPerRun ?? 2000;
+    // the engine harness compiles each policy once per process: batches can be large
+    this.evaluationsPerRun = options.evaluationsPerRun ?? (options.flavor === 'vpol' ? 500_000 : 2000);
     this.parallel = options.parallel ?? Math.max(1, Math.min(2, availableParallelism()));
   }
 
@@ -270,7 +318,8 @@ export class KyvernoEngine implements Engine {
     const results = new Map<number, Map<string, KyvernoResult[]>>();
     const run = async (job: { names: string[]; pods: number[] }): Promise<void> => {
       const resources = job.pods.map((p) => this.asResource(pods[p], p));
-      const out = await runKyverno(job.names.map((n) => this.policies.get(n)!), resources);
+      const policies = job.names.map((n) => this.policies.get(n)!);
+      const out = this.flavor === 'vpol' ? await this.viaEngine(policies, resources) : await runKyverno(policies, resources);
       const seen = new Set<string>();
       for (const r of out) {
         seen.add(r.policy);
@@ -292,6 +341,18 @@ export class KyvernoEngine implements Engine {
       while (next < jobs.length) await run(jobs[next++]!);
     }));
     return requests.map((r, n) => this.decide(r.target, results.get(podOf[n]!) ?? new Map()));
+  }
+
+  /** ValidatingPolicies through Kyverno's engine, as CREATE requests, with the results shaped as the CLI's report gives them. */
+  private async viaEngine(policies: Doc[], resources: Record<string, any>[]): Promise<KyvernoResult[]> {
+    const results = await runVpolEngine(policies, [NAMESPACE_OBJECT], resources.map(podCreate));
+    return results.flatMap((r, i) => {
+      const resource = { kind: 'Pod', namespace: resources[i]!.metadata.namespace, name: resources[i]!.metadata.name };
+      if (r.error) return [{ policy: policies[0]!.metadata.name, result: 'error' as const, message: r.error, resources: [resource] }];
+      return (r.policies ?? []).flatMap((p) => p.rules.map((rule): KyvernoResult => ({
+        policy: p.name, result: rule.status, message: rule.message, properties: rule.properties, resources: [resource],
+      })));
+    });
   }
 
   /** The pod as the CLI gets it: exact content, only metadata.name/namespace rewritten to identify it. */

@@ -90,3 +90,19 @@ export function findCaseDirs(paths: readonly string[]): string[] {
     return readdirSync(p).sort().map((d) => join(p, d)).filter((d) => statSync(join(d, 'config.yaml'), { throwIfNoEntry: false })?.isFile());
   });
 }
+
+/** Cases in batches whose namespaces agree (an engine process resolves a namespace by its name). */
+export function namespaceBatches(cases: readonly AdmissionCase[]): number[][] {
+  const groups: { namespaces: Map<string, string>; members: number[] }[] = [];
+  cases.forEach((c, i) => {
+    const fits = (g: (typeof groups)[number]) => c.namespaces.every((n) => {
+      const known = g.namespaces.get(n.metadata?.name);
+      return known === undefined || known === JSON.stringify(n);
+    });
+    let group = groups.find(fits);
+    if (!group) groups.push(group = { namespaces: new Map(), members: [] });
+    for (const n of c.namespaces) group.namespaces.set(n.metadata?.name, JSON.stringify(n));
+    group.members.push(i);
+  });
+  return groups.map((g) => g.members);
+}

@@ -1,21 +1,22 @@
-// Admission engines `kyverno-vpol` and `kyverno-cpol`: the bundle's pod policy
-// through the real Kyverno CLI (v1.19), fed as much of each request as the CLI
-// takes (see the README's admission table):
-// - the object, the namespaces (values file) and the user (--userinfo), both flavours;
-// - ClusterPolicy: the operation and the old object per resource (values file;
-//   the CLI merges that old object's maps over the resource, so every field only
-//   the new object has is given as null in the old one: unset, for the CEL as for Go);
-// - ValidatingPolicy: the operation for a whole run only, and never an old
-//   object (the CLI sends oldObject = object on UPDATE), so UPDATEs are not fed;
-// - neither: a subresource (CEL always sees ""), or CONNECT (run as CREATE).
+// Admission engines `kyverno-vpol` and `kyverno-cpol` (Kyverno v1.19; see the
+// README's admission table):
+// - ValidatingPolicy: Kyverno's own engine as its webhook runs it
+//   (test/engines/kyverno/vpol), given every AdmissionRequest whole, with the
+//   case's Namespaces as its namespace resolver. Nothing is left unfed.
+// - ClusterPolicy: the real Kyverno CLI, fed as much of each request as it
+//   takes: the object, the namespaces (values file), the user (--userinfo), the
+//   operation and the old object per resource (values file; the CLI merges that
+//   old object's maps over the resource, so every field only the new object has
+//   is given as null in the old one: unset, for the CEL as for Go). It cannot
+//   be given a subresource (CEL always sees "") or CONNECT (run as CREATE).
 // A request the CLI cannot take is reported as not fed, never approximated.
 import { parseAllDocuments } from 'yaml';
 import { compile } from '../../../src/compile.js';
 import type { PlanUnit } from '../../../src/rules/plan.js';
 import { inUpstreamOrder } from '../engine.js';
-import { CHECK_BY_RULE, ERROR_MESSAGE, runKyverno, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
+import { CHECK_BY_RULE, ERROR_MESSAGE, runKyverno, runVpolEngine, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
 import { bundleFor, subjectOf, type Bundle, type Mode } from './bundle.js';
-import type { AdmissionCase, CaseDir } from './cases.js';
+import { namespaceBatches, type AdmissionCase, type CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
 type Doc = Record<string, any>;
@@ -37,12 +38,11 @@ export function oldObjectForMerge(old: unknown, resource: unknown): unknown {
   return out;
 }
 
-/** Why the CLI cannot be given this request, if it cannot. */
-export function notFedReason(c: AdmissionCase, flavor: KyvernoEngineFlavor): string | undefined {
+/** Why the CLI cannot be given this request (ClusterPolicy), if it cannot. */
+export function notFedReason(c: AdmissionCase): string | undefined {
   const r = c.request;
   if (r.subResource) return 'the Kyverno CLI gives policies no subresource (CEL sees request.subResource "")';
   if (r.operation === 'CONNECT') return 'the Kyverno CLI runs CONNECT as CREATE';
-  if (flavor === 'vpol' && r.operation === 'UPDATE') return 'the Kyverno CLI gives a ValidatingPolicy oldObject = object on UPDATE';
   return undefined;
 }
 
@@ -57,17 +57,18 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
   async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
     const bundle = bundleFor(dir.config, { target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
     const allPolicies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
+    if (this.flavor === 'vpol') return this.viaEngine(dir, bundle, allPolicies);
     const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
-      const why = notFedReason(c, this.flavor);
+      const why = notFedReason(c);
       return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
     });
-    // one CLI run per user (and, for a ValidatingPolicy, per operation)
+    // one CLI run per user
     const runs = new Map<string, number[]>();
     dir.cases.forEach((c, i) => {
       if (outcomes[i]!.notFed) return;
       // and per subject: the CLI compiles every policy it is given for every resource, and a unit of
       // the other subject could only skip it (its kinds differ: VAP and gator prove the whole bundle's matching)
-      const key = JSON.stringify([c.request.userInfo ?? {}, this.flavor === 'vpol' ? c.request.operation : '', subjectOf(c.request) ?? '']);
+      const key = JSON.stringify([c.request.userInfo ?? {}, subjectOf(c.request) ?? '']);
       runs.set(key, [...(runs.get(key) ?? []), i]);
     });
     for (const members of runs.values()) {
@@ -82,22 +83,37 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
         const r = dir.cases[i]!.request;
         return renamed(r.operation === 'DELETE' ? r.oldObject : r.object, i);
       });
-      const values: Doc = { namespaces };
-      if (this.flavor === 'vpol') {
-        if (first.operation !== 'CREATE') values.globalValues = { 'request.operation': first.operation };
-      } else {
-        const perResource = members.map((i) => {
-          const r = dir.cases[i]!.request;
-          const oldObject = r.operation === 'UPDATE' ? oldObjectForMerge(renamed(r.oldObject, i), resources[members.indexOf(i)]) : renamed(r.oldObject, i);
-          return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': oldObject ?? null } };
-        });
-        values.policies = policies.map((p) => ({ name: p.metadata.name, resources: perResource }));
-      }
+      const perResource = members.map((i) => {
+        const r = dir.cases[i]!.request;
+        const oldObject = r.operation === 'UPDATE' ? oldObjectForMerge(renamed(r.oldObject, i), resources[members.indexOf(i)]) : renamed(r.oldObject, i);
+        return { name: name(i), values: { 'request.operation': r.operation, 'request.oldObject': oldObject ?? null } };
+      });
+      const values: Doc = { namespaces, policies: policies.map((p) => ({ name: p.metadata.name, resources: perResource })) };
       if (policies.length === 0) continue;
       const results = await runKyverno(policies, resources, { values, userInfo: first.userInfo });
       members.forEach((i) => {
         const mine = results.filter((r) => r.resources?.some((x) => x.name === name(i)));
         outcomes[i] = this.decide(bundle, mine);
+      });
+    }
+    return outcomes;
+  }
+
+  /** ValidatingPolicies through Kyverno's engine as its webhook runs it: every request whole, subresource and old object included. */
+  private async viaEngine(dir: CaseDir, bundle: Bundle, policies: Doc[]): Promise<AdmissionOutcome[]> {
+    const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
+    if (policies.length === 0) return dir.cases.map(() => ({ allowed: true, modes: {} }));
+    for (const members of namespaceBatches(dir.cases)) {
+      const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
+      const results = await runVpolEngine(policies, namespaces, members.map((i) => dir.cases[i]!.request));
+      members.forEach((caseIndex, n) => {
+        const r = results[n]!;
+        if (r.error) {
+          outcomes[caseIndex] = { allowed: false, modes: {}, error: r.error };
+          return;
+        }
+        outcomes[caseIndex] = this.decide(bundle, (r.policies ?? []).flatMap((p) =>
+          p.rules.map((rule): KyvernoResult => ({ policy: p.name, result: rule.status, message: rule.message, properties: rule.properties }))));
       });
     }
     return outcomes;

@@ -9,29 +9,13 @@ import { compile } from '../../../src/compile.js';
 import { inUpstreamOrder } from '../engine.js';
 import { ensureEngines } from '../engines.js';
 import { bundleFor, type Mode } from './bundle.js';
-import type { AdmissionCase, CaseDir } from './cases.js';
+import { namespaceBatches, type CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
 
 interface Failure { policy: string; validation: number; actions: string[]; evaluation: 'deny' | 'error'; message: string }
 interface DispatchResult { allowed: boolean; failures?: Failure[]; error?: string; status?: { message: string } }
 
 const MODE_OF_ACTION: Record<string, Mode> = { Deny: 'enforce', Warn: 'warn', Audit: 'audit' };
-
-/** Cases in batches whose namespaces agree (one vap process holds one namespace lister). */
-function batches(cases: readonly AdmissionCase[]): number[][] {
-  const groups: { namespaces: Map<string, string>; members: number[] }[] = [];
-  cases.forEach((c, i) => {
-    const fits = (g: (typeof groups)[number]) => c.namespaces.every((n) => {
-      const known = g.namespaces.get(n.metadata?.name);
-      return known === undefined || known === JSON.stringify(n);
-    });
-    let group = groups.find(fits);
-    if (!group) groups.push(group = { namespaces: new Map(), members: [] });
-    for (const n of c.namespaces) group.namespaces.set(n.metadata?.name, JSON.stringify(n));
-    group.members.push(i);
-  });
-  return groups.map((g) => g.members);
-}
 
 export class VapAdmissionEngine implements AdmissionEngine {
   readonly id = 'vap';
@@ -42,7 +26,7 @@ export class VapAdmissionEngine implements AdmissionEngine {
     const docs = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
     const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
     const { cache } = ensureEngines();
-    for (const members of batches(dir.cases)) {
+    for (const members of namespaceBatches(dir.cases)) {
       const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
       const out = JSON.parse(execFileSync(`${cache}/bin/vap`, [], {
         input: JSON.stringify({
