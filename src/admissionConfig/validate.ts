@@ -3,7 +3,7 @@ import { LEVELS } from '../model/types.js';
 import type { Level } from '../model/types.js';
 import { DEFAULT_FIELDS, UpstreamError } from './common.js';
 import type { ModeDefault, PsaConfiguration } from './common.js';
-import { PSA_SCHEME, decode, internal } from './decode.js';
+import { PSA_SCHEME, decode } from './decode.js';
 import { goQuote } from './goFormat.js';
 import { JArray, JObject } from './json.js';
 import type { JValue } from './json.js';
