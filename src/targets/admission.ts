@@ -12,3 +12,9 @@ export const workloadGroups = (): { group: string; resources: string[]; kinds: s
     resources: WORKLOAD_TEMPLATES.filter((w) => w.group === group).map((w) => w.resource),
     kinds: WORKLOAD_TEMPLATES.filter((w) => w.group === group).map((w) => w.kind),
   }));
+
+/** The resource rules (API group and resources) a subject's VAP or ValidatingPolicy matches */
+export const resourceRules = (subject: 'pod' | 'workload'): { group: string; resources: string[] }[] =>
+  (subject === 'pod'
+    ? [{ group: '', resources: podResources() }]
+    : workloadGroups().map((g) => ({ group: g.group, resources: g.resources })));

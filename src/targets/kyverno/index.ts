@@ -11,7 +11,7 @@ import { PACKAGE_VERSION, render } from '../../render.js';
 import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { lowerToCel } from '../cel/lower.js';
 import { lowerGateToCel } from '../cel/gate.js';
-import { podResources, workloadGroups } from '../admission.js';
+import { podResources, resourceRules, workloadGroups } from '../admission.js';
 
 const VPOL_ACTIONS: Record<Mode, string> = { enforce: 'Deny', warn: 'Warn', audit: 'Audit' };
 /**
@@ -48,9 +48,7 @@ function unitDocument(u: PlanUnit, o: CompileOptions): Document {
     effectiveVersion: versionLabel(u.profile.minor),
     generator: PACKAGE_VERSION,
     exemptNamespaces: o.exemptNamespaces,
-    resourceRules: u.subject === 'pod'
-      ? [{ group: '', resources: podResources() }]
-      : workloads.map((g) => ({ group: g.group, resources: g.resources })),
+    resourceRules: resourceRules(u.subject),
     kinds: u.subject === 'pod'
       ? podResources().map((r) => r.replace(/^pods/, 'Pod'))
       : workloads.flatMap((g) => g.kinds.map((k) => (g.group ? `${g.group}/v1/${k}` : k))),

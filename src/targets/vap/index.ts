@@ -9,7 +9,7 @@ import { PACKAGE_VERSION, render } from '../../render.js';
 import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { lowerGateToCel } from '../cel/gate.js';
 import { lowerToCel } from '../cel/lower.js';
-import { podResources, workloadGroups } from '../admission.js';
+import { resourceRules } from '../admission.js';
 
 const VALIDATION_ACTIONS: Record<Mode, string> = { enforce: 'Deny', warn: 'Warn', audit: 'Audit' };
 
@@ -28,9 +28,7 @@ function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
     validationAction: VALIDATION_ACTIONS[u.mode],
     unlessTitle: u.unlessDeniedBy?.levelVersion,
     exemptNamespaces: o.exemptNamespaces,
-    resourceRules: u.subject === 'pod'
-      ? [{ group: '', resources: podResources() }]
-      : workloadGroups().map((g) => ({ group: g.group, resources: g.resources })),
+    resourceRules: resourceRules(u.subject),
     matchConditions: lowerGateToCel(u.gate, cel),
     ...lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules }),
   };
