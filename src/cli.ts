@@ -89,6 +89,8 @@ function program(): Command {
     .addOption(new Option('-l, --level <level>', 'shorthand for a configuration: the level of the --action modes').choices(LEVELS))
     .option('--version [version]', 'policy version: v1.0 … v1.N or latest (default: latest); alone, print the pss-compile version')
     .option('--action <modes>', 'comma-separated PSA modes at --level: enforce (deny), warn, audit (default: enforce)')
+    .option('--namespace-labels', "apply, per request, the level and version the namespace's pod-security.kubernetes.io labels select (the configuration gives the defaults), as PSA does")
+    .option('--versions <list>', 'with --namespace-labels: the policy versions the bundle carries, comma-separated (v1.N, latest), or all (default)')
     .option('--name <name>', 'prefix of every resource name (default: pod-security-<digest of the configuration>)')
     .option('--exempt-namespaces <names>', 'comma-separated namespaces the policy does not apply to')
     .option('--exempt-usernames <names>', 'comma-separated requesting users the policy does not apply to (exact)')
@@ -106,6 +108,7 @@ Examples:
   pss-compile --target kyverno --level restricted --kyverno-flavor clusterpolicy
   pss-compile --target gatekeeper --level baseline --action warn --exempt-namespaces kube-system -o bundle/
   pss-compile --target vap --admission-config /etc/kubernetes/admission.yaml -o bundle/
+  pss-compile --target kyverno --admission-config policies/psa/pod-security.yaml --namespace-labels
   pss-compile --config policies/restricted-enforce.yaml`)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })

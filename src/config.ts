@@ -26,6 +26,14 @@ export const CONFIG_SCHEMA = {
     // a PodSecurityConfiguration or AdmissionConfiguration file, relative to this config file
     admissionConfig: { type: 'string' },
     name: { type: 'string' },
+    // the bundle reads each namespace's pod-security.kubernetes.io labels, the configuration giving the defaults
+    namespaceLabels: { type: 'boolean' },
+    versions: {
+      anyOf: [
+        { type: 'string' },
+        { type: 'array', items: { type: 'string' }, minItems: 1 },
+      ],
+    },
     exemptNamespaces: { type: 'array', items: { type: 'string' } },
     exemptUsernames: { type: 'array', items: { type: 'string' } },
     exemptRuntimeClasses: { type: 'array', items: { type: 'string' } },

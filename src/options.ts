@@ -29,6 +29,10 @@ export interface CompileOptions {
   modes: Record<Mode, ModeSetting>;
   /** prefix of every resource name: one configuration's bundle never collides with another's */
   name: string;
+  /** each request's level and version come from its namespace's pod-security.kubernetes.io labels, `modes` being the defaults */
+  namespaceLabels: boolean;
+  /** label mode: the policy versions (minors; latest as the newest) the bundle has rules for */
+  versions: readonly number[] | 'all';
   /** namespaces exempt from the policy: exact names, as PSA's exemptions */
   exemptNamespaces: string[];
   /** requesting users exempt from the policy (exact, as PSA compares them) */
@@ -56,6 +60,9 @@ export interface RawOptions {
   /** a PodSecurityConfiguration or AdmissionConfiguration file (the CLI reads it into defaults and exemptions) */
   admissionConfig?: string;
   name?: string;
+  namespaceLabels?: boolean;
+  /** label mode: "all", or policy versions (comma-separated or a list) */
+  versions?: string | string[];
   exemptNamespaces?: string[] | string;
   exemptUsernames?: string[] | string;
   exemptRuntimeClasses?: string[] | string;
@@ -100,6 +107,8 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
   const exemptRuntimeClasses = nameList(raw.exemptRuntimeClasses, (rc) =>
     (isDnsSubdomain(rc) ? undefined : `exempt runtime class "${rc}": must be a runtime class name (RFC 1123 subdomain)`));
   const modes = resolveModes(raw);
+  const namespaceLabels = raw.namespaceLabels === true;
+  const versions = resolveVersions(raw.versions, namespaceLabels);
   const kube = /^1\.(\d+)$/.exec(raw.kubeVersion ?? `1.${MIN_KUBE_MINOR}`);
   const kubeMinor = kube ? Number(kube[1]) : NaN;
   if (!(kubeMinor >= MIN_KUBE_MINOR && kubeMinor < 100)) {
@@ -109,7 +118,11 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
     kubeMinor,
     target: oneOf('target', raw.target, TARGETS),
     modes,
-    name: raw.name === undefined ? defaultName(modes, [exemptNamespaces, exemptUsernames, exemptRuntimeClasses]) : checkName(raw.name),
+    name: raw.name === undefined
+      ? defaultName(modes, [exemptNamespaces, exemptUsernames, exemptRuntimeClasses], namespaceLabels ? versions : undefined)
+      : checkName(raw.name),
+    namespaceLabels,
+    versions,
     exemptNamespaces,
     exemptUsernames,
     exemptRuntimeClasses,
@@ -125,6 +138,20 @@ function version(text: string | undefined, what: string): PolicyVersion {
   } catch (e) {
     throw new InputError(what === 'version' ? (e as Error).message : `${what}: ${(e as Error).message}`);
   }
+}
+
+/** --versions: "all" (the default), or the policy versions a label-mode bundle carries */
+function resolveVersions(raw: string | string[] | undefined, namespaceLabels: boolean): readonly number[] | 'all' {
+  if (raw === undefined) return 'all';
+  if (!namespaceLabels) throw new InputError('versions: only a namespace-label bundle (--namespace-labels) carries several versions');
+  const list = typeof raw === 'string' ? raw.split(',').map((v) => v.trim()).filter(Boolean) : raw;
+  if (list.length === 1 && list[0] === 'all') return 'all';
+  if (list.length === 0) throw new InputError('versions: "all" or a list of policy versions (v1.N, latest)');
+  const minors = list.map((v) => {
+    const parsed = version(v, 'versions');
+    return parsed.minor === undefined ? Infinity : parsed.minor;
+  });
+  return [...new Set(minors)].sort((a, b) => a - b);
 }
 
 const PRIVILEGED: ModeSetting = { level: 'privileged', version: { label: 'latest', minor: undefined } };
@@ -161,7 +188,9 @@ function checkName(name: string): string {
  * pod-security-<digest of the modes and exemptions>: two bundles of different
  * configurations never share a resource name, so they compose in one kustomization.
  */
-function defaultName(modes: Record<Mode, ModeSetting>, exemptions: string[][]): string {
-  const canonical = JSON.stringify([MODES.map((m) => `${modes[m].level}:${modes[m].version.label}`), exemptions]);
+function defaultName(modes: Record<Mode, ModeSetting>, exemptions: string[][], labelVersions?: readonly number[] | 'all'): string {
+  const fields: unknown[] = [MODES.map((m) => `${modes[m].level}:${modes[m].version.label}`), exemptions];
+  if (labelVersions !== undefined) fields.push({ namespaceLabels: labelVersions === 'all' ? 'all' : labelVersions.map(String) });
+  const canonical = JSON.stringify(fields);
   return `pod-security-${createHash('sha256').update(canonical).digest('hex').slice(0, 8)}`;
 }

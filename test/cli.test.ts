@@ -36,6 +36,9 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     ['admission config with a bad level', ['--target', 'vap', '--admission-config',
       config('psa.yaml', 'apiVersion: pod-security.admission.config.k8s.io/v1\nkind: PodSecurityConfiguration\ndefaults:\n  enforce: strict\n')], /strict/],
     ['bad name', ['--target', 'vap', '--level', 'baseline', '--name', 'Team_A'], /name "Team_A"/],
+    ['versions without namespace labels', ['--target', 'vap', '--level', 'baseline', '--versions', 'v1.25'], /versions: only a namespace-label bundle/],
+    ['bad carried version', ['--target', 'vap', '--level', 'baseline', '--namespace-labels', '--versions', 'v1.25,v1.x'], /versions: invalid version "v1\.x"/],
+    ['namespaceLabels not a boolean', ['--config', config('labels.yaml', 'target: vap\nlevel: baseline\nnamespaceLabels: yes please\n')], /namespaceLabels must be boolean/],
     ['glob namespace', ['--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-*'], /exempt namespace "kube-\*"/],
     ['bad runtime class', ['--target', 'vap', '--level', 'baseline', '--exempt-runtime-classes', 'Kata_1'], /exempt runtime class "Kata_1": must be a runtime class name/],
     ['empty username in config', ['--config', config('user.yaml', 'target: vap\nlevel: baseline\nexemptUsernames: [""]\n')], /exempt username: must not be empty/],
@@ -201,6 +204,25 @@ describe('output', () => {
     expect(policies[2]!.spec.variables.map((v: { name: string }) => v.name)).not.toContain('enforceDenies');
     // the AdmissionConfiguration and the PodSecurityConfiguration it points to compile the same bundle
     expect(run('--target', 'vap', '--admission-config', join(ROOT, 'policies/psa/pod-security.yaml')).stdout).toBe(r.stdout);
+  });
+
+  it('reads namespace labels in every unit with --namespace-labels, even where the default is privileged', () => {
+    const r = run('--target', 'vap', '--admission-config', join(ROOT, 'policies/psa/pod-security.yaml'), '--namespace-labels', '--name', 'pss');
+    expect(r.stderr).toBe('');
+    const policies = docsOf(r.stdout).filter((d) => d.kind === 'ValidatingAdmissionPolicy');
+    expect(policies.map((p) => p.metadata.name)).toEqual(['pss-enforce', 'pss-warn', 'pss-audit', 'pss-workloads-warn', 'pss-workloads-audit']);
+    for (const p of policies) {
+      const vars = p.spec.variables.map((v: { name: string }) => v.name);
+      expect(vars).toEqual(expect.arrayContaining(['nsLabels', 'level', 'version', 'epoch']));
+      expect(p.spec.variables.find((v: { name: string }) => v.name === 'nsLabels').expression).toContain('namespaceObject');
+    }
+    // a privileged-only configuration still needs every unit: a namespace may label any mode up
+    const privileged = run('--target', 'gatekeeper', '--level', 'privileged', '--namespace-labels');
+    expect(docsOf(privileged.stdout).filter((d) => d.kind === 'ConstraintTemplate')).toHaveLength(5);
+    // the config key does the same as the flag
+    const dir = tmp();
+    writeFileSync(join(dir, 'c.yaml'), 'target: vap\nadmissionConfig: ' + join(ROOT, 'policies/psa/pod-security.yaml') + '\nnamespaceLabels: true\nname: pss\n');
+    expect(run('--config', join(dir, 'c.yaml')).stdout).toBe(r.stdout);
   });
 
   it.each(['gatekeeper', 'vap', 'kyverno'])('compiles privileged (PSA\'s default for every mode) to an empty %s bundle', (target) => {

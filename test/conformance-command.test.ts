@@ -28,6 +28,18 @@ describe('npm run conformance', () => {
     for (const f of report.celCost.figures) expect(f.budgetShare).toBeLessThan(1);
   });
 
+  it('compiles admission case directories in namespace-label mode with --namespace-labels', () => {
+    const json = join(mkdtempSync(join(tmpdir(), 'pss-conf-')), 'report.json');
+    // mixed-versions has no pod-security labels: the defaults decide, as without the flag
+    const r = conformance('--admission', 'test/fixtures/admission/mixed-versions', '--namespace-labels', '--engines', 'rego-wasm', '--json', json);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/bundles in namespace-label mode/);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.engines[0]).toMatchObject({ engine: 'rego-wasm', verdictDisagreements: 0, modeDisagreements: 0, errors: 0 });
+    expect(report.engines[0].agreements).toBe(report.cases);
+  });
+
   it('fuzzes with a seed it prints, and reports fail-open pods in the table and the JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pss-conf-'));
     const json = join(dir, 'report.json');
@@ -68,6 +80,7 @@ describe('npm run conformance', () => {
     [['test/fixtures/pods', '--engines', 'nope'], /unknown engine "nope"/],
     [['test/fixtures/pods', '--versions', 'v1.2.3'], /invalid version/],
     [['test/fixtures/pods', '--levels', 'strict'], /unknown level "strict"/],
+    [['test/fixtures/pods', '--namespace-labels'], /--namespace-labels needs --admission/],
   ])('rejects bad input %j with exit code 2', (args, message) => {
     const r = conformance(...args);
     expect(r.status).toBe(2);

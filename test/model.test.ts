@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../src/model/checks/index.js';
 import { CHECK_ORDER, NEWEST_MINOR, overridingCheck, profile } from '../src/model/registry.js';
 import { clampMinor, parseVersion } from '../src/model/version.js';
+import { resolveOptions } from '../src/options.js';
+import { carriedEpochs, epochOf, labelledPolicy } from '../src/rules/labels.js';
 
 const at = (level: 'baseline' | 'restricted', v: string) => profile(level, parseVersion(v)).rules.map((r) => r.check);
 
@@ -59,5 +61,31 @@ describe('registry', () => {
 
   it('gives privileged no checks', () => {
     expect(profile('privileged', parseVersion('latest')).rules).toEqual([]);
+  });
+});
+
+describe('namespace-label mode: versioned rules', () => {
+  it('select, at every level and version, exactly the profile the registry derives', () => {
+    for (const versions of ['all', [25, 37], [0]] as const) {
+      const p = labelledPolicy('enforce', resolveOptions({ target: 'vap', level: 'restricted' }).modes, versions, false);
+      for (const level of ['baseline', 'restricted'] as const) {
+        for (let minor = 0; minor <= NEWEST_MINOR + 3; minor++) {
+          const epoch = epochOf(Math.min(minor, NEWEST_MINOR));
+          const selected = p.rules.flatMap((r) => r.revisions.filter((rev) => rev.inForce[level].includes(epoch)).map((rev) => rev.rule));
+          if (!p.carried.includes(epoch)) {
+            expect(selected, `${level} v1.${minor} not carried`).toEqual([]);
+            continue;
+          }
+          expect(selected, `${level} v1.${minor}`).toEqual(profile(level, { label: `v1.${minor}`, minor }).rules);
+        }
+      }
+    }
+  });
+
+  it('parse versions as upstream, up to Go\'s int', () => {
+    expect(parseVersion('v1.9223372036854775807').label).toBe('v1.9223372036854775807');
+    expect(() => parseVersion('v1.9223372036854775808')).toThrow();
+    expect(() => parseVersion('v1.99999999999999999999')).toThrow();
+    expect(carriedEpochs([24, 26, 99])).toEqual([23, 25, 37]);
   });
 });

@@ -38,6 +38,9 @@ const OPTIONS: RawOptions[] = [{}, { action: 'warn', exemptNamespaces: ['kube-sy
 const MIXED: RawOptions[] = [
   { defaults: { enforce: 'baseline', warn: 'restricted', 'warn-version': 'v1.25', audit: 'restricted' }, exemptUsernames: ['ci'], exemptRuntimeClasses: ['kata'] },
   { defaults: { enforce: 'restricted', 'enforce-version': 'v1.0', warn: 'baseline', audit: 'baseline', 'audit-version': 'v1.35' } },
+  // namespace-label mode: every version, and some versions (with the version guard)
+  { defaults: { enforce: 'baseline', warn: 'restricted', audit: 'restricted' }, namespaceLabels: true },
+  { defaults: { enforce: 'restricted' }, namespaceLabels: true, versions: ['v1.25', 'latest'], exemptUsernames: ['ci'] },
 ];
 
 describe('generated documents against the engines\' CRD schemas', () => {

@@ -4,9 +4,12 @@
 // and match the v1 types, messages are exact from Kubernetes 1.35, and the
 // runtime cost stays small.
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { compile } from '../src/compile.js';
+import { resolveOptions } from '../src/options.js';
 import { ROOT } from '../src/render.js';
 import { compare } from './harness/compare.js';
-import { CEL_BUDGET, celCost } from './harness/cost.js';
+import { CEL_BUDGET, celCost, labelCelCost } from './harness/cost.js';
 import { loadPods, type PodCase } from './harness/pods.js';
 import { grid } from './harness/targets.js';
 import { runVap, vapDocuments, VapEngine } from './harness/vap.js';
@@ -20,6 +23,15 @@ describe('generated VAP documents', () => {
     const out = runVap(docs.map((d) => d[0]), [], [], kubeVersion, docs.map((d) => d[1]));
     expect(out.policies.flatMap((p) => [...(p.compileErrors ?? []), ...(p.schemaErrors ?? [])])).toEqual([]);
     expect(out.bindings!.flatMap((b) => b.schemaErrors ?? [])).toEqual([]);
+  });
+
+  it.each(['1.30', '1.35'])('compile in the Kubernetes %s CEL environment in namespace-label mode, every unit', (kubeVersion) => {
+    const docs = compile(resolveOptions({ target: 'vap', level: 'restricted', action: 'enforce,warn,audit', namespaceLabels: true, versions: 'v1.22,v1.30,latest', kubeVersion }))
+      .flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
+    const policies = docs.filter((d) => d.kind === 'ValidatingAdmissionPolicy');
+    expect(policies.length).toBe(5);
+    const out = runVap(policies, [], [], kubeVersion, docs.filter((d) => d.kind === 'ValidatingAdmissionPolicyBinding'));
+    expect(out.policies.flatMap((p) => [...(p.compileErrors ?? []), ...(p.schemaErrors ?? [])])).toEqual([]);
   });
 
   it('are rejected by the same checks when broken (the checks are live)', () => {
@@ -58,5 +70,12 @@ describe('CEL cost', () => {
     const figures = celCost();
     console.table(figures);
     for (const f of figures) expect(Math.max(f.compliant, f.violating)).toBeLessThan(CEL_BUDGET / 100);
+  });
+
+  it('stays under 2% in namespace-label mode carrying every version, whichever version the namespace labels', () => {
+    const { figures } = labelCelCost();
+    console.table(figures);
+    expect(figures.map((f) => f.version)).toEqual(expect.arrayContaining(['latest', 'v1.22']));
+    for (const f of figures) expect(Math.max(f.compliant, f.violating)).toBeLessThan(CEL_BUDGET / 50);
   });
 });

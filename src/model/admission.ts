@@ -68,5 +68,11 @@ export const WARN_UNLESS_ENFORCE_DENIES = true;
  * enforce `violates PodSecurity "<level>:<version>": `; warn and audit
  * `would violate PodSecurity "<level>:<version>": `.
  */
-export const violationPrefix = (mode: Mode, levelVersion: string): string =>
-  `${mode === 'enforce' ? 'violates' : 'would violate'} PodSecurity ${JSON.stringify(levelVersion)}: `;
+export const violationPrefix = (mode: Mode, levelVersion: string): string => {
+  const [before, after] = violationPrefixAround(mode);
+  return `${before}${levelVersion}${after}`;
+};
+
+/** The prefix's text before and after `<level>:<version>`, for targets that choose the level per request. */
+export const violationPrefixAround = (mode: Mode): readonly [string, string] =>
+  [`${mode === 'enforce' ? 'violates' : 'would violate'} PodSecurity "`, '": '];

@@ -1,4 +1,5 @@
 // Policy versions as upstream parses them: "latest" or v1.N (no leading zeros).
+import { VERSION_PATTERN, minorFits } from './namespaceLabels.js';
 
 export interface PolicyVersion {
   /** the label as given; upstream prints this, never the clamped version */
@@ -7,15 +8,16 @@ export interface PolicyVersion {
   minor: number | undefined;
 }
 
-const VERSION_RE = /^v1\.(0|[1-9][0-9]*)$/;
+const VERSION_RE = new RegExp(VERSION_PATTERN);
 
 export class VersionError extends Error {}
 
 export function parseVersion(text: string): PolicyVersion {
   if (text === 'latest') return { label: 'latest', minor: undefined };
   const match = VERSION_RE.exec(text);
-  const minor = match ? Number(match[1]) : NaN;
-  if (!Number.isSafeInteger(minor)) {
+  // the minor is only compared with the newest revision, so a huge one may round
+  const minor = match && minorFits(match[1]!) ? Number(match[1]) : NaN;
+  if (Number.isNaN(minor)) {
     throw new VersionError(`invalid version "${text}": must be "latest" or "v1.N" (e.g. v1.30)`);
   }
   return { label: text, minor };

@@ -5,9 +5,10 @@
 import { MODES, WORKLOAD_MODES, WARN_UNLESS_ENFORCE_DENIES, violationPrefix, type Mode } from '../model/admission.js';
 import { profile, type Profile } from '../model/registry.js';
 import type { Level } from '../model/types.js';
-import type { PolicyVersion } from '../model/version.js';
+import { versionLabel, type PolicyVersion } from '../model/version.js';
 import type { CompileOptions, ModeSetting } from '../options.js';
 import { admissionGate, type AdmissionGate } from './admission.js';
+import { NAMESPACE_NOT_FOUND, VERSION_NOT_CARRIED, labelledPolicy, type LabelledPolicy } from './labels.js';
 
 export type Subject = AdmissionGate['subject'];
 
@@ -24,6 +25,19 @@ export interface PlanUnit {
   /** warn on pods: the enforce profile whose violations suppress the warning */
   unlessDeniedBy?: Profile & { levelVersion: string };
   gate: AdmissionGate;
+  /**
+   * Namespace-label mode: the level and version come from each request's
+   * namespace; level, version and profile above are the defaults.
+   */
+  labels?: LabelledPolicy;
+  /** what the unit evaluates at, for titles: `restricted:v1.30`, or the namespace's labels with their defaults */
+  title: string;
+  /** warn on pods: what silences it, for comments */
+  unlessTitle?: string;
+  /** the version whose rules apply, for annotations: `v1.30`, or `per namespace` */
+  effectiveVersion: string;
+  /** the check of each validation (CEL) or violation (Rego), in order */
+  checks: readonly string[];
   /** DNS name of the unit's resources: <name>[-workloads]-<mode> */
   name: string;
   /** CamelCase of the name, for Gatekeeper's constraint kind */
@@ -42,6 +56,27 @@ export function admissionPlan(o: CompileOptions): PlanUnit[] {
   for (const subject of ['pod', 'workload'] as const) {
     for (const mode of subject === 'pod' ? MODES : WORKLOAD_MODES) {
       const s = o.modes[mode];
+      const name = `${o.name}${subject === 'workload' ? '-workloads' : ''}-${mode}`;
+      const common = {
+        subject, mode, level: s.level, version: s.version,
+        profile: profile(s.level, s.version),
+        levelVersion: levelVersionOf(s),
+        messagePrefix: violationPrefix(mode, levelVersionOf(s)),
+        gate: admissionGate(subject, exemptions),
+        name,
+        kind: camel(name),
+      };
+      if (o.namespaceLabels) {
+        // any namespace may label any mode up from privileged, so every unit is needed
+        const labels = labelledPolicy(mode, o.modes, o.versions, subject === 'pod' && mode === 'warn' && WARN_UNLESS_ENFORCE_DENIES);
+        units.push({
+          ...common, labels, checks: labelledChecks(labels, subject, mode),
+          title: `the namespace's ${mode} label (default ${common.levelVersion})`,
+          unlessTitle: labels.silencedBy ? "the namespace's enforce label" : undefined,
+          effectiveVersion: 'per namespace',
+        });
+        continue;
+      }
       if (s.level === 'privileged') continue;
       let unlessDeniedBy: PlanUnit['unlessDeniedBy'];
       if (subject === 'pod' && mode === 'warn' && WARN_UNLESS_ENFORCE_DENIES && enforce.level !== 'privileged') {
@@ -49,18 +84,24 @@ export function admissionPlan(o: CompileOptions): PlanUnit[] {
         if (sameSetting(s, enforce)) continue;
         unlessDeniedBy = { ...profile(enforce.level, enforce.version), levelVersion: levelVersionOf(enforce) };
       }
-      const name = `${o.name}${subject === 'workload' ? '-workloads' : ''}-${mode}`;
       units.push({
-        subject, mode, level: s.level, version: s.version,
-        profile: profile(s.level, s.version),
-        levelVersion: levelVersionOf(s),
-        messagePrefix: violationPrefix(mode, levelVersionOf(s)),
-        unlessDeniedBy,
-        gate: admissionGate(subject, exemptions),
-        name,
-        kind: camel(name),
+        ...common, unlessDeniedBy, checks: common.profile.rules.map((r) => r.check),
+        title: common.levelVersion, unlessTitle: unlessDeniedBy?.levelVersion, effectiveVersion: versionLabel(common.profile.minor),
       });
     }
   }
   return units;
+}
+
+/**
+ * A labelled unit's validations: pod enforce first denies when the namespace
+ * cannot be read (PSA fails closed on pods), then one per check, then the
+ * version guard when not every version is carried.
+ */
+function labelledChecks(labels: LabelledPolicy, subject: Subject, mode: string): string[] {
+  return [
+    ...(subject === 'pod' && mode === 'enforce' ? [NAMESPACE_NOT_FOUND] : []),
+    ...labels.rules.map((r) => r.check),
+    ...(labels.carried.length < labels.epochs.length ? [VERSION_NOT_CARRIED] : []),
+  ];
 }

@@ -14,9 +14,9 @@ exec 9>"$cache/.lock"
 flock 9
 
 stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum "$here"/kyverno/kustomize/*.go "$here"/kyverno/vpol/*.go \
-  "$here"/gator/go.mod "$here"/gator/go.sum | sha256sum | cut -c1-16)
+  "$here"/gator/go.mod "$here"/gator/go.sum "$here"/gator/review/*.go | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/kyverno-vpol" ] && [ -x "$bin/gator" ] \
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/kyverno-vpol" ] && [ -x "$bin/gator" ] && [ -x "$bin/gatekeeper-review" ] \
    && [ -f "$cache/corpus-dir" ] && [ -f "$cache/kyverno-module-dir" ] && [ -f "$cache/gatekeeper-framework-dir" ]; then
   echo "$cache"
   exit 0
@@ -54,6 +54,9 @@ mv "$bin/kyverno-vpol.tmp" "$bin/kyverno-vpol"
 echo "building gator (Gatekeeper's CLI; the first build takes a few minutes)..." >&2
 (cd "$here/gator" && go build -trimpath -buildvcs=false -o "$bin/gator.tmp" github.com/open-policy-agent/gatekeeper/v3/cmd/gator)
 mv "$bin/gator.tmp" "$bin/gator"
+# Gatekeeper's client reviewing admission requests as its webhook does, with the request's Namespace (gator verify sends none)
+(cd "$here/gator" && go build -trimpath -buildvcs=false -o "$bin/gatekeeper-review.tmp" ./review)
+mv "$bin/gatekeeper-review.tmp" "$bin/gatekeeper-review"
 # The ConstraintTemplate CRD ships in Gatekeeper's constraint framework module
 (cd "$here/gator" && go list -m -f '{{.Dir}}' github.com/open-policy-agent/frameworks/constraint) > "$cache/gatekeeper-framework-dir"
 echo "$stamp" > "$cache/stamp"

@@ -6,7 +6,7 @@
 // the same run. --compare DIR measures another bundle the same way.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CEL_BUDGET, celCost, policyCost } from './cost.js';
+import { CEL_BUDGET, celCost, labelBundleSizes, labelCelCost, policyCost } from './cost.js';
 import { ensureEngines } from './engines.js';
 import { compileCli, compileMatrix, gatorBench, kyvernoCli, ourDocuments, reference, regoWasm, type GatorBench } from './bench/measure.js';
 import { loadPeerBundle } from './bench/peer.js';
@@ -96,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
   };
   log('CEL cost');
   const cost = { budget: CEL_BUDGET, policy: 'restricted:latest', figures: celCost() };
+  log('namespace-label bundles: CEL cost and size');
+  const labels = await attempt('label-mode CEL cost', () => ({ cost: labelCelCost(), sizes: labelBundleSizes() }));
   log('Kyverno CLI');
   const kyvernoBundle = async (flavor: 'vpol' | 'cpol') => {
     const docs = ourDocuments({ target: 'kyverno', kyvernoFlavor: flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' })
@@ -140,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
     },
     gatekeeper,
     cel: { cost },
+    namespaceLabels: labels,
     kyverno,
     ...(compared ? { compare: compared } : {}),
   };
@@ -166,6 +169,11 @@ async function main(argv: string[]): Promise<number> {
     ['gatekeeper.cel (mean, p99 per review; violations per pass)', gk(gatekeeper.cel), '', gk(compared?.gatekeeper?.cel)],
     ...cost.figures.map((f, i) => [`cel.cost ${f.containers} container${f.containers > 1 ? 's' : ''} (compliant / violating)`,
       `${f.compliant} / ${f.violating} (${(f.budgetShare * 100).toFixed(3)}%)`, f.containers === 100 ? '< 1%' : '', theirCost(i)]),
+    ...(failed(labels) ? [['namespaceLabels', 'error', '', '']] : [
+      ...labels.cost.figures.map((f) => [`cel.cost.namespaceLabels ${f.containers} container${f.containers > 1 ? 's' : ''} (restricted:${f.version} label)`,
+        `${f.compliant} / ${f.violating} (${(f.budgetShare * 100).toFixed(3)}%)`, f.containers === 100 ? '< 2%' : '', '']),
+      ...labels.sizes.map((z) => [`size.namespaceLabels ${z.target}, versions ${z.versions} (${z.epochs} rule sets)`, `${fmt(z.bytes / 1024)} KiB`, '', '']),
+    ]),
     ['kyverno.vpol (CLI, per pod; whole bundle)', kb(kyverno.vpol), '', compared?.kyvernoFlavor === 'vpol' ? kv(compared.kyverno) : ''],
     ['kyverno.cpol (CLI, per pod; whole bundle)', kb(kyverno.cpol), '', compared?.kyvernoFlavor === 'cpol' ? kv(compared.kyverno) : ''],
   ].map((r) => (compared ? r : r.slice(0, 3)));

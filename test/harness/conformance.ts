@@ -2,6 +2,7 @@
 //                              [--engines rego-wasm,…] [--json FILE]
 // npm run conformance -- --fuzz N [--seed S] [--save DIR] [same options]
 // npm run conformance -- --admission DIR… [--engines …] [--json FILE]
+// npm run conformance -- --admission DIR… --namespace-labels (bundles read each namespace's PSA labels)
 // npm run conformance -- --admission --fuzz N [--seed S] [--save DIR] [--engines …] [--json FILE]
 //
 // Evaluates every Pod found under PATH (or N generated pods) against the
@@ -21,7 +22,7 @@ import type { LevelVersion } from './engine.js';
 import { fuzz, type Finding, type FuzzResult } from './fuzz/run.js';
 import { loadPods } from './pods.js';
 import { ENGINE_FACTORIES, SCOPES } from './registry.js';
-import { findCaseDirs, loadCaseDir } from './admission/cases.js';
+import { COMPILE_FILE, findCaseDirs, loadCaseDir } from './admission/cases.js';
 import { compareAdmission } from './admission/compare.js';
 import { ADMISSION_ENGINES } from './admission/registry.js';
 import { admissionSummary } from './admission/report.js';
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]) {
   const cmd = new Command('conformance')
     .argument('[paths...]', 'pod YAML files or directories (multi-document YAML is fine)')
     .option('--admission', 'the paths are admission case directories (config.yaml and AdmissionReview files), compared with upstream\'s admission plugin')
+    .option('--namespace-labels', 'with --admission: compile every bundle in namespace-label mode (a directory\'s pss-compile.yaml may also ask for it)')
     .option('--fuzz <n>', 'generate N random pods instead of reading files', integer('--fuzz', 1))
     .option('--seed <s>', 'seed of the generated pods (default: a random one, printed)', integer('--seed', 0))
     .option('--save <dir>', `with --fuzz: where shrunk disagreeing pods are written (default ${DEFAULT_SAVE_DIR})`)
@@ -60,7 +62,8 @@ function parseArgs(argv: string[]) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message.replace(/^error: /, ''));
   }
-  const opts = cmd.opts<{ admission?: boolean; fuzz?: number; seed?: number; save?: string; levels: string; versions?: string; engines: string; json?: string }>();
+  const opts = cmd.opts<{ admission?: boolean; namespaceLabels?: boolean; fuzz?: number; seed?: number; save?: string; levels: string; versions?: string; engines: string; json?: string }>();
+  if (opts.namespaceLabels && !opts.admission) throw new UsageError('--namespace-labels needs --admission');
   if (opts.fuzz === undefined && cmd.args.length === 0) throw new UsageError('give pod files or directories, or --fuzz N');
   if (opts.fuzz !== undefined && cmd.args.length > 0) throw new UsageError('give pod files or --fuzz N, not both');
   if (opts.fuzz === undefined && (opts.seed !== undefined || opts.save !== undefined)) throw new UsageError('--seed and --save need --fuzz N');
@@ -84,7 +87,7 @@ function parseArgs(argv: string[]) {
   const versionsOf = (id: string): string[] =>
     (opts.fuzz !== undefined && opts.versions === undefined ? [...(SCOPES[id]?.fuzzVersions ?? versions)] : versions);
   return {
-    admission: opts.admission === true, paths: cmd.args, levels: levels as LevelVersion['level'][], versions, versionsOf, engines, json: opts.json,
+    admission: opts.admission === true, namespaceLabels: opts.namespaceLabels === true, paths: cmd.args, levels: levels as LevelVersion['level'][], versions, versionsOf, engines, json: opts.json,
     fuzz: opts.fuzz, seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31), save: opts.save ?? DEFAULT_SAVE_DIR,
   };
 }
@@ -208,14 +211,16 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function admissionMain(args: ReturnType<typeof parseArgs>): Promise<number> {
-  const dirs = args.fuzz !== undefined ? [randomUpdates(args.seed, args.fuzz)] : findCaseDirs(args.paths).map((d) => loadCaseDir(d));
+  const dirs = (args.fuzz !== undefined ? [randomUpdates(args.seed, args.fuzz, args.namespaceLabels)] : findCaseDirs(args.paths).map((d) => loadCaseDir(d)))
+    .map((d) => (args.namespaceLabels ? { ...d, compile: { ...d.compile, namespaceLabels: true } } : d));
   if (dirs.length === 0) {
     process.stderr.write('conformance: no case directory (with a config.yaml) found\n');
     return 2;
   }
   const result = await compareAdmission(dirs, args.engines.map((id) => ADMISSION_ENGINES[id]!()));
-  console.log(`reference: k8s.io/pod-security-admission ${ensureEngines().psaVersion} admission (Admission.Validate)`);
-  if (args.fuzz !== undefined) console.log(`fuzz: ${args.fuzz} generated UPDATE requests, seed ${args.seed} (replay with --admission --fuzz ${args.fuzz} --seed ${args.seed})`);
+  console.log(`reference: k8s.io/pod-security-admission ${ensureEngines().psaVersion} admission (Admission.Validate)`
+    + `${dirs.some((d) => d.compile.namespaceLabels) ? '; bundles in namespace-label mode' : ''}`);
+  if (args.fuzz !== undefined) console.log(`fuzz: ${args.fuzz} generated UPDATE requests, seed ${args.seed} (replay with --admission --fuzz ${args.fuzz} --seed ${args.seed}${args.namespaceLabels ? ' --namespace-labels' : ''})`);
   console.log(admissionSummary(result));
   if (args.fuzz !== undefined) {
     // each disagreeing request as a case file, with the configuration: a case directory to keep
@@ -224,6 +229,7 @@ async function admissionMain(args: ReturnType<typeof parseArgs>): Promise<number
       const out = join(args.save, `admission-${args.seed}`);
       mkdirSync(out, { recursive: true });
       writeFileSync(join(out, 'config.yaml'), dirs[0]!.configText);
+      if (dirs[0]!.compile.namespaceLabels) writeFileSync(join(out, COMPILE_FILE), 'namespaceLabels: true\n');
       for (const c of dirs[0]!.cases.filter((x) => found.includes(x.id))) writeFileSync(join(out, `${c.id}.yaml`), caseFile(c));
       console.log(`\n${found.length} disagreeing requests written to ${out} (a case directory)`);
     }

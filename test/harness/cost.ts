@@ -1,6 +1,13 @@
 // Runtime CEL cost of the restricted:latest policy, as the API server accounts
 // it, for pods with 1, 10 and 100 containers that pass and that fail every
 // container check. Budget: 10,000,000 per evaluation (1,000,000 per call).
+import { parseDocument } from 'yaml';
+import { compile } from '../../src/compile.js';
+import { levelLabel, versionLabel } from '../../src/model/namespaceLabels.js';
+import { resolveOptions } from '../../src/options.js';
+import { BOUNDARY_MINORS, NEWEST_MINOR } from '../../src/model/registry.js';
+import { parseVersion } from '../../src/model/version.js';
+import { carriedEpochs } from '../../src/rules/labels.js';
 import { runVap, vapDocuments } from './vap.js';
 
 export const CEL_BUDGET = 10_000_000;
@@ -35,12 +42,12 @@ export interface CostFigure {
 }
 
 /** Runtime cost of one pod per container count (summed over the policies), for a compliant and a violating pod. */
-export function policyCost(policies: readonly unknown[], kubeVersion = '1.30'): { containers: number; compliant: number; violating: number; admitted: [boolean, boolean]; denied: [boolean, boolean] }[] {
+export function policyCost(policies: readonly unknown[], kubeVersion = '1.30', namespace?: Record<string, unknown>): { containers: number; compliant: number; violating: number; admitted: [boolean, boolean]; denied: [boolean, boolean] }[] {
   const pods = CONTAINER_COUNTS.flatMap((n) => [samplePod(n, true), samplePod(n, false)]);
   const requests = pods.flatMap((_, pod) => policies.map((_, policy) => ({
     policy, pod, operation: 'CREATE', oldPod: -1, subResource: '', namespace: 'default', username: 'pss-compile',
   })));
-  const out = runVap(policies, requests, pods, kubeVersion);
+  const out = runVap(policies, requests, pods, kubeVersion, [], namespace ? [namespace] : []);
   const broken = out.policies.find((p) => p.compileErrors?.length);
   if (broken) throw new Error(`policy ${broken.name} does not compile: ${broken.compileErrors![0]}`);
   const failed = out.results.find((r) => r.error);
@@ -66,4 +73,49 @@ export function celCost(kubeVersion = '1.30'): CostFigure[] {
       budgetShare: Math.max(f.compliant, f.violating) / CEL_BUDGET,
     };
   });
+}
+
+/** A `default` namespace with these pod-security.kubernetes.io labels */
+const labelledNamespace = (labels: Record<string, string>) => ({
+  apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { 'kubernetes.io/metadata.name': 'default', ...labels } },
+});
+
+export interface LabelCostFigure extends CostFigure {
+  /** the namespace's enforce version label */
+  version: string;
+}
+
+/**
+ * Runtime CEL cost of the pod enforce policy of a namespace-label bundle
+ * carrying every version, in a namespace labelled enforce=restricted at
+ * `latest` and at an old version: the per-version logic must not multiply it.
+ */
+export function labelCelCost(kubeVersion = '1.30'): { figures: LabelCostFigure[]; bytes: number } {
+  const docs = compile(resolveOptions({ target: 'vap', level: 'restricted', namespaceLabels: true, kubeVersion }));
+  const enforce = docs.find((d) => d.file.startsWith('validatingadmissionpolicy-') && d.file.endsWith('-enforce.yaml'))!;
+  const policy = parseDocument(enforce.yaml).toJS();
+  const figures = ['latest', 'v1.22'].flatMap((version) =>
+    policyCost([policy], kubeVersion, labelledNamespace({ [levelLabel('enforce')]: 'restricted', [versionLabel('enforce')]: version })).map((f) => {
+      if (!f.admitted[0] || !f.denied[1]) throw new Error(`label cost run at ${version}: the compliant pod must pass and the violating one be denied`);
+      return { version, containers: f.containers, compliant: f.compliant, violating: f.violating, budgetShare: Math.max(f.compliant, f.violating) / CEL_BUDGET };
+    }));
+  return { figures, bytes: Buffer.byteLength(enforce.yaml) };
+}
+
+/**
+ * Bytes of a namespace-label bundle (restricted defaults, every mode) per
+ * target, carrying only `latest`, five versions, and every version: what
+ * each carried version adds.
+ */
+export function labelBundleSizes(): { target: string; versions: string; epochs: number; bytes: number }[] {
+  const sets = [['latest'], ['v1.22', 'v1.25', 'v1.30', 'v1.34', 'latest'], 'all'] as const;
+  return (['vap', 'kyverno', 'gatekeeper'] as const).flatMap((target) => sets.map((versions) => {
+    const docs = compile(resolveOptions({ target, level: 'restricted', action: ['enforce', 'warn', 'audit'], namespaceLabels: true, versions: versions === 'all' ? 'all' : [...versions] }));
+    return {
+      target,
+      versions: versions === 'all' ? 'all' : versions.join(','),
+      epochs: versions === 'all' ? BOUNDARY_MINORS.length : carriedEpochs(versions.map((v) => parseVersion(v).minor ?? NEWEST_MINOR)).length,
+      bytes: docs.reduce((n, d) => n + Buffer.byteLength(d.yaml), 0),
+    };
+  }));
 }

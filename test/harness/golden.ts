@@ -56,6 +56,9 @@ export function goldenCases(): Map<string, RawOptions> {
   for (const [dir, base] of flavours) {
     cases.set(`${dir}/mixed/recommended.yaml`, { ...base, ...recommended });
     cases.set(`${dir}/mixed/baseline-latest-warn-restricted-v1.25-exemptions.yaml`, { ...base, ...mixed });
+    // namespace-label mode: every version, and two versions (the rest denied by the version guard)
+    cases.set(`${dir}/namespace-labels/recommended.yaml`, { ...base, ...recommended, namespaceLabels: true });
+    cases.set(`${dir}/namespace-labels/recommended-v1.25-latest-exemptions.yaml`, { ...base, ...mixed, namespaceLabels: true, versions: ['v1.25', 'latest'] });
   }
   return cases;
 }

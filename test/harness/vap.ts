@@ -26,10 +26,11 @@ export function vapDocuments(t: LevelVersion, kubeVersion = '1.30'): Record<stri
 /** Runs the apiserver-based evaluator on policies and requests. */
 export function runVap(
   policies: readonly unknown[], requests: readonly unknown[], pods: readonly unknown[], kubeVersion = '1.30', bindings: readonly unknown[] = [],
+  namespaces: readonly unknown[] = [],
 ): VapOutput {
   const { cache } = ensureEngines();
   const out = execFileSync(`${cache}/bin/vap`, [], {
-    input: JSON.stringify({ policies, bindings, pods, requests, kubeVersion }),
+    input: JSON.stringify({ policies, bindings, pods, requests, kubeVersion, namespaces }),
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });

@@ -2,7 +2,7 @@
 // two workers stay busy to the end instead of one finishing a long suite alone.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-const LONGEST_FIRST = ['fuzz', 'reference', 'corpus', 'admission', 'workloads', 'vap', 'conformance-command'];
+const LONGEST_FIRST = ['fuzz', 'reference', 'corpus', 'admission', 'workloads', 'namespace-labels', 'vap', 'conformance-command'];
 
 const rank = (spec: TestSpecification): number => {
   const name = /([^/]+)\.test\.ts$/.exec(spec.moduleId)?.[1] ?? '';

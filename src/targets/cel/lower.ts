@@ -296,7 +296,8 @@ export class CelWriter {
     return `(${node.first.reduceRight((rest, p) => `(${get(p.when).nonEmpty}) ? ${this.msg(p.msg, get)} : ${rest}`, '""')})`;
   }
 
-  rule(r: Rule, prefix = ''): CelValidation {
+  /** `prefix`: a CEL string expression put before the reason (PSA's violation prefix) */
+  rule(r: Rule, prefix?: string): CelValidation {
     const lowerWith = (get: (name: string) => Lowered) => (name: string): Lowered => {
       const c = r.collections[name];
       if (!c) throw new Error(`${r.check}: unknown collection ${name}`);
@@ -328,7 +329,7 @@ export class CelWriter {
     const reason = this.msg(r.reason, bind, true);
     const detail = this.msg(r.detail, bind);
     // upstream prints "reason (detail)", or the bare reason when the detail is empty
-    const text = `${prefix ? `${celLit(prefix)} + ` : ''}${reason} + [${detail}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
+    const text = `${prefix ? `${prefix} + ` : ''}${reason} + [${detail}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
     const message = bindings.reduceRight((inner, b) => `[${b.list}].map(${b.name}, ${inner})[0]`, text);
     return {
       check: r.check,
@@ -346,12 +347,12 @@ export function workloadTemplate(w: CelWriter): string {
   return `optional.ofNonZeroValue(${byKind}).orValue({})`;
 }
 
-export function lowerToCel(rules: readonly Rule[], o: CelPolicyOptions): CelPolicy {
-  const w = new CelWriter(o);
+/** The variables every check reads: the pod (or template) spec, its containers in visit order, its annotations. */
+export function podVariables(w: CelWriter, subject: CelOptions['subject']): CelVariable[] {
   const lists = CONTAINER_LISTS.map((l) => w.list(SPEC, [l]));
   const variables: CelVariable[] = [];
   let pod = OBJECT;
-  if (o.subject === 'workload') {
+  if (subject === 'workload') {
     variables.push({ name: 'template', expression: workloadTemplate(w) });
     pod = 'variables.template';
   }
@@ -361,16 +362,24 @@ export function lowerToCel(rules: readonly Rule[], o: CelPolicyOptions): CelPoli
     { name: 'containers', expression: lists.join(' + ') },
     { name: 'annotations', expression: object(['metadata', 'annotations']) },
   );
-  const validations = rules.map((r) => w.rule(r, o.messagePrefix));
+  return variables;
+}
+
+export function lowerToCel(rules: readonly Rule[], o: CelPolicyOptions): CelPolicy {
+  const w = new CelWriter(o);
+  const variables = podVariables(w, o.subject);
+  const validations = rules.map((r) => w.rule(r, o.messagePrefix ? celLit(o.messagePrefix) : undefined));
   if (!o.unlessDeniedBy || o.unlessDeniedBy.length === 0) return { variables, validations };
   const denied = `!(${o.unlessDeniedBy.map((r) => `(${w.rule(r).expression})`).join(' && ')})`;
   variables.push({ name: 'enforceDenies', expression: denied });
-  return {
-    variables,
-    validations: validations.map((v) => ({
-      check: v.check,
-      expression: `variables.enforceDenies || (${v.expression})`,
-      messageExpression: `variables.enforceDenies ? "" : ${v.messageExpression}`,
-    })),
-  };
+  return { variables, validations: silenced(validations) };
+}
+
+/** Every validation passes, and says nothing, while variables.enforceDenies holds. */
+export function silenced(validations: readonly CelValidation[]): CelValidation[] {
+  return validations.map((v) => ({
+    check: v.check,
+    expression: `variables.enforceDenies || (${v.expression})`,
+    messageExpression: `variables.enforceDenies ? "" : ${v.messageExpression}`,
+  }));
 }

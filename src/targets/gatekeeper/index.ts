@@ -5,15 +5,15 @@
 import type { Document } from '../../bundle.js';
 import { GO_QUOTE_ESCAPES } from '../../model/goQuote.js';
 import { WORKLOAD_TEMPLATES } from '../../model/pod.js';
-import { versionLabel } from '../../model/version.js';
 import type { Mode } from '../../model/admission.js';
 import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
-import { lowerToCel } from '../cel/lower.js';
+import { unitCel } from '../cel/unit.js';
 import { lowerGateToCel } from '../cel/gate.js';
 import { lit, lowerToRego } from './rego.js';
 import { lowerGateToRego } from './gate.js';
+import { lowerLabelledToRego } from './labels.js';
 import { workloadGroups } from '../admission.js';
 
 /** deny rejects; warn returns a warning; dryrun only records (webhook log and audit) */
@@ -35,17 +35,23 @@ function workloadPod(): string {
 
 /** The Rego module of one unit: what its ConstraintTemplate carries. */
 export function gatekeeperRego(u: PlanUnit, o: Pick<CompileOptions, 'regoVersion'>): string {
-  const module = lowerToRego(u.profile.rules, u.unlessDeniedBy?.rules);
+  const labelled = u.labels ? lowerLabelledToRego(u.labels, u.subject) : undefined;
+  const module = labelled
+    ? lowerToRego(labelled.rules, labelled.deniedBy)
+    : lowerToRego(u.profile.rules.map((rule) => ({ rule })), (u.unlessDeniedBy?.rules ?? []).map((rule) => ({ rule })));
   return render('gatekeeper/policy.rego.hbs', {
     package: u.kind.toLowerCase(),
     regoV0: o.regoVersion === 'v0',
-    title: u.levelVersion,
+    title: u.title,
     mode: u.subject === 'workload' ? `${u.mode}, workloads` : u.mode,
     generator: PACKAGE_VERSION,
     goEscapes: goEscapes(),
     workload: u.subject === 'workload' ? workloadPod() : undefined,
-    prefix: u.messagePrefix,
-    unlessTitle: u.unlessDeniedBy?.levelVersion,
+    prefixRule: labelled?.prefixRule ?? `_prefix := ${lit(u.messagePrefix)}`,
+    selection: labelled?.selection,
+    extraViolations: labelled?.extraViolations,
+    extraDeniedBy: labelled?.extraDeniedBy,
+    unlessTitle: u.unlessTitle,
     gate: lowerGateToRego(u.gate),
     ...module,
   });
@@ -57,21 +63,21 @@ function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
     kind: u.kind,
     templateName: u.kind.toLowerCase(),
     constraintName: u.name,
-    title: `Pod Security Standards ${u.levelVersion}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
+    title: `Pod Security Standards ${u.title}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
     description: u.subject === 'workload'
-      ? `Pod templates of workload resources that Pod Security Admission would ${u.mode} about at ${u.levelVersion}.`
-      : `Pods that Pod Security Admission's ${u.mode} mode reports at ${u.levelVersion}`
-        + `${u.unlessDeniedBy ? `, unless enforce (${u.unlessDeniedBy.levelVersion}) already rejects them` : ''}.`,
+      ? `Pod templates of workload resources that Pod Security Admission would ${u.mode} about at ${u.title}.`
+      : `Pods that Pod Security Admission's ${u.mode} mode reports at ${u.title}`
+        + `${u.unlessTitle ? `, unless enforce (${u.unlessTitle}) already rejects them` : ''}.`,
     mode: u.mode,
     workload: u.subject === 'workload',
     level: u.level,
     version: u.version.label,
-    effectiveVersion: versionLabel(u.profile.minor),
+    effectiveVersion: u.effectiveVersion,
     generator: PACKAGE_VERSION,
     regoV1: o.regoVersion === 'v1',
     rego: o.gatekeeperEngine === 'cel' ? undefined : gatekeeperRego(u, o),
     cel: o.gatekeeperEngine === 'rego' ? undefined : {
-      ...lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules }),
+      ...unitCel(u, o.kubeMinor),
       matchConditions: lowerGateToCel(u.gate, cel),
     },
     enforcementAction: ENFORCEMENT_ACTION[u.mode],

@@ -7,7 +7,16 @@ import { CONTAINER_LISTS } from '../../model/pod.js';
 
 export interface RegoRule {
   check: string;
+  /** which revision, when a module carries several of one check */
+  note?: string;
   statements: string[];
+}
+
+/** A rule, with the statement that must hold for it to apply (label mode: its level and version are selected). */
+export interface GuardedRule {
+  rule: Rule;
+  guard?: string;
+  note?: string;
 }
 
 export interface RegoModule {
@@ -236,17 +245,19 @@ class Writer {
   }
 }
 
-export function lowerToRego(rules: readonly Rule[], unlessDeniedBy: readonly Rule[] = []): RegoModule {
+export function lowerToRego(rules: readonly GuardedRule[], unlessDeniedBy: readonly GuardedRule[] = []): RegoModule {
   const w = new Writer();
   const lists = CONTAINER_LISTS.map((l) => `_list(_spec, ${pathLit([l])})`);
+  const guarded = (g: GuardedRule, statements: string[]): RegoRule =>
+    ({ check: g.rule.check, note: g.note, statements: g.guard ? [g.guard, ...statements] : statements });
   return {
     containerLists: lists.reduce((acc, l) => `array.concat(${acc}, ${l})`),
-    rules: rules.map((r) => w.rule(r)),
+    rules: rules.map((g) => guarded(g, w.rule(g.rule).statements)),
     // only whether the check fails matters here, not its message
-    deniedBy: unlessDeniedBy.map((r) => {
-      const { check, statements } = w.rule(r);
+    deniedBy: unlessDeniedBy.map((g) => {
+      const { statements } = w.rule(g.rule);
       const decided = statements.findIndex((st) => /^count\(.*\) > 0$/.test(st));
-      return { check, statements: statements.slice(0, decided + 1) };
+      return guarded(g, statements.slice(0, decided + 1));
     }),
     helpers: w.helpers,
   };

@@ -5,11 +5,10 @@
 // policies, reading the pod template at each kind's path, warn and audit only.
 import type { Document } from '../../bundle.js';
 import type { Mode } from '../../model/admission.js';
-import { versionLabel } from '../../model/version.js';
 import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
-import { lowerToCel } from '../cel/lower.js';
+import { unitCel } from '../cel/unit.js';
 import { lowerGateToCel } from '../cel/gate.js';
 import { podResources, resourceRules, workloadGroups } from '../admission.js';
 
@@ -29,23 +28,23 @@ const ruleName = (check: string): string => check.replace(/_/g, '-').replace(/([
 
 function unitDocument(u: PlanUnit, o: CompileOptions): Document {
   const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
-  const lowered = lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules });
+  const lowered = unitCel(u, o.kubeMinor);
   const workloads = workloadGroups();
   const context = {
     name: u.name,
-    title: `Pod Security Standards (${u.levelVersion}), ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
+    title: `Pod Security Standards (${u.title}), ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
     category: `Pod Security Standards (${u.level.charAt(0).toUpperCase()}${u.level.slice(1)})`,
     severity: u.level === 'restricted' ? 'medium' : 'high',
     description: u.subject === 'workload'
-      ? `Pod templates of workload resources that Pod Security Admission would ${u.mode} about at ${u.levelVersion}; never denies.`
-      : `Pods that Pod Security Admission's ${u.mode} mode reports at ${u.levelVersion}`
-        + `${u.unlessDeniedBy ? `, unless enforce (${u.unlessDeniedBy.levelVersion}) already rejects them` : ''}; one message per failing check.`,
+      ? `Pod templates of workload resources that Pod Security Admission would ${u.mode} about at ${u.title}; never denies.`
+      : `Pods that Pod Security Admission's ${u.mode} mode reports at ${u.title}`
+        + `${u.unlessTitle ? `, unless enforce (${u.unlessTitle}) already rejects them` : ''}; one message per failing check.`,
     subjectKinds: u.subject === 'pod' ? 'Pod' : workloads.flatMap((g) => g.kinds).join(', '),
     mode: u.mode,
     workload: u.subject === 'workload',
     level: u.level,
     version: u.version.label,
-    effectiveVersion: versionLabel(u.profile.minor),
+    effectiveVersion: u.effectiveVersion,
     generator: PACKAGE_VERSION,
     exemptNamespaces: o.exemptNamespaces,
     resourceRules: resourceRules(u.subject),

@@ -3,12 +3,11 @@
 // the mode's validation action and the exempt namespaces.
 import type { Document } from '../../bundle.js';
 import type { Mode } from '../../model/admission.js';
-import { versionLabel } from '../../model/version.js';
 import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { lowerGateToCel } from '../cel/gate.js';
-import { lowerToCel } from '../cel/lower.js';
+import { unitCel } from '../cel/unit.js';
 import { resourceRules } from '../admission.js';
 
 const VALIDATION_ACTIONS: Record<Mode, string> = { enforce: 'Deny', warn: 'Warn', audit: 'Audit' };
@@ -17,20 +16,20 @@ function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
   const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
   const context = {
     name: u.name,
-    title: `Pod Security Standards ${u.levelVersion}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
+    title: `Pod Security Standards ${u.title}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
     mode: u.mode,
     workload: u.subject === 'workload',
     level: u.level,
     version: u.version.label,
-    effectiveVersion: versionLabel(u.profile.minor),
+    effectiveVersion: u.effectiveVersion,
     kubeVersion: `1.${o.kubeMinor}`,
     generator: PACKAGE_VERSION,
     validationAction: VALIDATION_ACTIONS[u.mode],
-    unlessTitle: u.unlessDeniedBy?.levelVersion,
+    unlessTitle: u.unlessTitle,
     exemptNamespaces: o.exemptNamespaces,
     resourceRules: resourceRules(u.subject),
     matchConditions: lowerGateToCel(u.gate, cel),
-    ...lowerToCel(u.profile.rules, { ...cel, messagePrefix: u.messagePrefix, unlessDeniedBy: u.unlessDeniedBy?.rules }),
+    ...unitCel(u, o.kubeMinor),
   };
   return [
     { file: `validatingadmissionpolicy-${u.name}.yaml`, yaml: render('vap/policy.yaml.hbs', context) },

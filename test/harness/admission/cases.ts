@@ -28,11 +28,22 @@ export interface AdmissionCase {
   request: AdmissionRequest;
 }
 
+/** pss-compile.yaml beside config.yaml: how the directory's bundle is compiled beyond the PSA configuration */
+export interface CaseCompile {
+  /** the bundle reads the namespaces' pod-security.kubernetes.io labels */
+  namespaceLabels?: boolean;
+  /** label mode: the versions the bundle carries (default all) */
+  versions?: string[];
+}
+
+export const COMPILE_FILE = 'pss-compile.yaml';
+
 export interface CaseDir {
   dir: string;
   /** config.yaml as written */
   configText: string;
   config: Obj;
+  compile: CaseCompile;
   cases: AdmissionCase[];
 }
 
@@ -64,7 +75,9 @@ export function loadCaseDir(dir: string, base = process.cwd()): CaseDir {
   const configPath = join(dir, 'config.yaml');
   const configText = readFileSync(configPath, 'utf8');
   const config = parseAllDocuments(configText)[0]?.toJS() as Obj;
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'config.yaml').sort();
+  const compileFile = join(dir, COMPILE_FILE);
+  const compile = (statSync(compileFile, { throwIfNoEntry: false })?.isFile() ? parseAllDocuments(readFileSync(compileFile, 'utf8'))[0]?.toJS() : {}) as CaseCompile;
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'config.yaml' && f !== COMPILE_FILE).sort();
   const cases = files.map((f): AdmissionCase => {
     const file = join(dir, f);
     const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
@@ -80,7 +93,7 @@ export function loadCaseDir(dir: string, base = process.cwd()): CaseDir {
       request: asSent(request),
     };
   });
-  return { dir: relative(base, dir) || dir, configText, config, cases };
+  return { dir: relative(base, dir) || dir, configText, config, compile: compile ?? {}, cases };
 }
 
 /** Each argument is a case directory, or a directory of case directories. */

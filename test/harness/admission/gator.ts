@@ -9,17 +9,22 @@
 // the bundle's mode: the number of violations, and for every check of the
 // level whether a violation with that check's reason is there. gator reports
 // the first assertion that does not hold; that is the difference.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Document } from '../../../src/bundle.js';
 import { compile } from '../../../src/compile.js';
-import { reasonTexts } from '../engine.js';
+import type { PlanUnit } from '../../../src/rules/plan.js';
 import { ensureEngines } from '../engines.js';
 import type { GatorMode } from '../gator.js';
-import { bundleFor, subjectOf } from './bundle.js';
+import { bundleFor, expectedPrefix, subjectOf, unitReasons, type Bundle } from './bundle.js';
 import type { CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
+import type { OracleOutcome } from './oracle.js';
+
+/** Any mode's PSA prefix, where the level and version are not known in advance */
+const ANY_PREFIX = '(?:violates|would violate) PodSecurity "[^"]*": ';
 
 const escapeRegex = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 /** JSON that gator's YAML reader takes back exactly: the characters YAML forbids are escaped too */
@@ -32,8 +37,10 @@ export class GatorAdmissionEngine implements AdmissionEngine {
     this.id = `gator-${mode}`;
   }
 
-  async evaluate(dir: CaseDir, expected: readonly AdmissionOutcome[]): Promise<AdmissionOutcome[]> {
-    const bundle = bundleFor(dir.config, { target: 'gatekeeper' });
+  async evaluate(dir: CaseDir, expected: readonly (AdmissionOutcome & Partial<Pick<OracleOutcome, 'raw'>>)[]): Promise<AdmissionOutcome[]> {
+    const bundle = bundleFor(dir, { target: 'gatekeeper' });
+    // gator verify reviews an AdmissionReview without its Namespace: Rego reads it from the inventory, CEL cannot
+    if (bundle.options.namespaceLabels && this.mode === 'cel') return this.viaWebhookReview(dir, bundle, compile(bundle.options), expected);
     const docs = compile(bundle.options);
     const work = mkdtempSync(join(tmpdir(), 'pss-gator-verify-'));
     try {
@@ -51,11 +58,13 @@ export class GatorAdmissionEngine implements AdmissionEngine {
         if (!constraint?.yaml.includes(`name: ${JSON.stringify(u.name)}`)) throw new Error(`${this.id}: documents out of unit order at ${u.name}`);
         writeFileSync(join(work, `template-${n}.yaml`), template!.yaml);
         writeFileSync(join(work, `constraint-${n}.yaml`), constraint.yaml);
-        // a violation names its check by the check's reason, which is unique within a level
-        const rules = u.profile.rules;
-        const reasonOf = new Map(rules.map((r) => [r.check,
-          `^${escapeRegex(u.messagePrefix)}(?:${reasonTexts(r.reason).map(escapeRegex).join('|')})(?: \\(|$)`]));
-        if (new Set(reasonOf.values()).size !== rules.length) throw new Error(`${this.id}: two checks share a reason at ${u.levelVersion}`);
+        // a violation names its check by the check's reason; checks sharing one (seccompProfile or procMount of
+        // baseline and of restricted) are never in force together, so they are asserted as a group
+        const groups = new Map(reasonGroups(u).map(([texts, members]) => [JSON.stringify(texts), members]));
+        const reasonOf = (key: string, i: number) => {
+          const prefix = expectedPrefix(u, expected[i]);
+          return `^${prefix === undefined ? ANY_PREFIX : escapeRegex(prefix)}(?:${(JSON.parse(key) as string[]).map(escapeRegex).join('|')})(?: \\(|$)`;
+        };
         return {
           name: u.name, template: `template-${n}.yaml`, constraint: `constraint-${n}.yaml`,
           cases: cases.map((c, i) => {
@@ -64,7 +73,10 @@ export class GatorAdmissionEngine implements AdmissionEngine {
               ...c,
               assertions: [
                 { violations: checks.length },
-                ...rules.map((r) => ({ violations: checks.includes(r.check) ? 1 : 'no', message: reasonOf.get(r.check) })),
+                ...[...groups].map(([key, members]) => {
+                  const n = members.filter((m) => checks.includes(m)).length;
+                  return { violations: n > 0 ? n : 'no', message: reasonOf(key, i) };
+                }),
               ],
             };
           }),
@@ -85,6 +97,41 @@ export class GatorAdmissionEngine implements AdmissionEngine {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Gatekeeper's client reviewing each request as its webhook does, with the
+   * request's Namespace (`gatekeeper-review`). Each unit's violations are
+   * counted per check reason and compared with upstream's, as gator verify's
+   * assertions would (checks sharing a reason are never in force together).
+   */
+  private viaWebhookReview(dir: CaseDir, bundle: Bundle, docs: Document[], expected: readonly (AdmissionOutcome & Partial<Pick<OracleOutcome, 'raw'>>)[]): AdmissionOutcome[] {
+    const { cache } = ensureEngines();
+    const yaml = (prefix: string) => docs.filter((d) => d.file.startsWith(prefix)).map((d) => d.yaml);
+    const out = JSON.parse(execFileSync(`${cache}/bin/gatekeeper-review`, [], {
+      input: JSON.stringify({
+        templates: yaml('constrainttemplate-'), constraints: yaml('constraint-'), cel: this.mode === 'cel',
+        namespaces: [...new Map(dir.cases.flatMap((c) => c.namespaces).map((n) => [n.metadata?.name, n])).values()],
+        requests: dir.cases.map((c) => c.request),
+      }),
+      encoding: 'utf8', maxBuffer: 1 << 30,
+    })) as { results: { violations: { constraint: string; action: string; msg: string }[]; error?: string }[] };
+    return out.results.map((r, i): AdmissionOutcome => {
+      const want = expected[i]!;
+      if (r.error) return { allowed: true, modes: {}, error: r.error };
+      for (const u of bundle.units) {
+        const mine = r.violations.filter((v) => v.constraint === u.name);
+        const checks = subjectOf(dir.cases[i]!.request) === u.subject ? want.modes[u.mode] ?? [] : [];
+        const prefix = expectedPrefix(u, want);
+        for (const [texts, members] of reasonGroups(u)) {
+          const count = mine.filter((v) => new RegExp(`^${prefix === undefined ? ANY_PREFIX : escapeRegex(prefix)}(?:${texts.map(escapeRegex).join('|')})(?: \\(|$)`).test(v.msg)).length;
+          const wanted = members.filter((m) => checks.includes(m)).length;
+          if (count !== wanted) return { allowed: want.allowed, modes: {}, mismatch: `${u.name}: ${count} violations with reason ${JSON.stringify(texts)}, upstream ${wanted}: ${JSON.stringify(mine.map((v) => v.msg))}` };
+        }
+        if (mine.length !== checks.length) return { allowed: want.allowed, modes: {}, mismatch: `${u.name}: ${mine.length} violations, upstream ${checks.length}` };
+      }
+      return { allowed: want.allowed, modes: want.modes };
+    });
   }
 
   /**
@@ -113,4 +160,16 @@ export class GatorAdmissionEngine implements AdmissionEngine {
       });
     });
   }
+}
+
+/** A unit's checks grouped by their reason texts, which must not overlap between groups. */
+function reasonGroups(u: PlanUnit): [string[], string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const [check, texts] of unitReasons(u)) {
+    const key = JSON.stringify([...texts].sort());
+    groups.set(key, [...(groups.get(key) ?? []), check]);
+  }
+  const texts = [...groups.keys()].flatMap((k) => JSON.parse(k) as string[]);
+  if (new Set(texts).size !== texts.length) throw new Error(`checks share part of a reason in ${u.name}`);
+  return [...groups].map(([k, members]) => [JSON.parse(k) as string[], members]);
 }

@@ -15,9 +15,11 @@ import { compile } from '../../../src/compile.js';
 import type { PlanUnit } from '../../../src/rules/plan.js';
 import { inUpstreamOrder } from '../engine.js';
 import { CHECK_BY_RULE, ERROR_MESSAGE, runKyverno, runVpolEngine, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
-import { bundleFor, subjectOf, type Bundle, type Mode } from './bundle.js';
+import { LABEL_PREFIX } from '../../../src/model/namespaceLabels.js';
+import { bundleFor, expectedPrefix, subjectOf, type Bundle, type Mode } from './bundle.js';
 import { namespaceBatches, type AdmissionCase, type CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
+import type { OracleOutcome } from './oracle.js';
 
 type Doc = Record<string, any>;
 
@@ -39,8 +41,11 @@ export function oldObjectForMerge(old: unknown, resource: unknown): unknown {
 }
 
 /** Why the CLI cannot be given this request (ClusterPolicy), if it cannot. */
-export function notFedReason(c: AdmissionCase): string | undefined {
+export function notFedReason(c: AdmissionCase, namespaceLabels = false): string | undefined {
   const r = c.request;
+  if (namespaceLabels && c.namespaces.some((n) => Object.keys(n.metadata?.labels ?? {}).some((k) => k.startsWith(LABEL_PREFIX)))) {
+    return "the Kyverno CLI gives validate.cel a namespaceObject without the namespace's labels";
+  }
   if (r.subResource) return 'the Kyverno CLI gives policies no subresource (CEL sees request.subResource "")';
   if (r.operation === 'CONNECT') return 'the Kyverno CLI runs CONNECT as CREATE';
   return undefined;
@@ -54,12 +59,12 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
     this.firstFailureOnly = flavor === 'vpol';
   }
 
-  async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
-    const bundle = bundleFor(dir.config, { target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
+  async evaluate(dir: CaseDir, expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
+    const bundle = bundleFor(dir, { target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
     const allPolicies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
-    if (this.flavor === 'vpol') return this.viaEngine(dir, bundle, allPolicies);
+    if (this.flavor === 'vpol') return this.viaEngine(dir, bundle, allPolicies, expected);
     const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
-      const why = notFedReason(c);
+      const why = notFedReason(c, bundle.options.namespaceLabels);
       return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
     });
     // one CLI run per user
@@ -93,14 +98,14 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
       const results = await runKyverno(policies, resources, { values, userInfo: first.userInfo });
       members.forEach((i) => {
         const mine = results.filter((r) => r.resources?.some((x) => x.name === name(i)));
-        outcomes[i] = this.decide(bundle, mine);
+        outcomes[i] = this.decide(bundle, mine, expected[i]);
       });
     }
     return outcomes;
   }
 
   /** ValidatingPolicies through Kyverno's engine as its webhook runs it: every request whole, subresource and old object included. */
-  private async viaEngine(dir: CaseDir, bundle: Bundle, policies: Doc[]): Promise<AdmissionOutcome[]> {
+  private async viaEngine(dir: CaseDir, bundle: Bundle, policies: Doc[], expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
     const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
     if (policies.length === 0) return dir.cases.map(() => ({ allowed: true, modes: {} }));
     for (const members of namespaceBatches(dir.cases)) {
@@ -113,14 +118,14 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
           return;
         }
         outcomes[caseIndex] = this.decide(bundle, (r.policies ?? []).flatMap((p) =>
-          p.rules.map((rule): KyvernoResult => ({ policy: p.name, result: rule.status, message: rule.message, properties: rule.properties }))));
+          p.rules.map((rule): KyvernoResult => ({ policy: p.name, result: rule.status, message: rule.message, properties: rule.properties }))), expected[caseIndex]);
       });
     }
     return outcomes;
   }
 
   /** Each result's policy is a unit of the plan: its mode is the unit's, its check the validation's or rule's. */
-  private decide(bundle: Bundle, results: KyvernoResult[]): AdmissionOutcome {
+  private decide(bundle: Bundle, results: KyvernoResult[], expected: OracleOutcome | undefined): AdmissionOutcome {
     const failed: { check: string; mode: Mode }[] = [];
     for (const r of results) {
       if (r.result === 'pass' || r.result === 'skip') continue;
@@ -128,9 +133,10 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
       if (r.result === 'error' || ERROR_MESSAGE.some((re) => re.test(message))) return { allowed: false, modes: {}, error: message };
       const unit: PlanUnit | undefined = bundle.byName.get(r.policy);
       if (!unit) return { allowed: false, modes: {}, error: `a result from an unknown policy ${r.policy}` };
-      if (!message.startsWith(unit.messagePrefix)) return { allowed: false, modes: {}, error: `${r.policy}: message without PSA's prefix: ${message}` };
+      const prefix = expectedPrefix(unit, expected);
+      if (prefix !== undefined && !message.startsWith(prefix)) return { allowed: false, modes: {}, error: `${r.policy}: message without PSA's prefix: ${message}` };
       const check = this.flavor === 'vpol'
-        ? unit.profile.rules[Number(r.properties?.['cel.validationIndex'])]?.check ?? `validation ${r.properties?.['cel.validationIndex']}`
+        ? unit.checks[Number(r.properties?.['cel.validationIndex'])] ?? `validation ${r.properties?.['cel.validationIndex']}`
         : CHECK_BY_RULE.get(r.rule ?? '') ?? String(r.rule);
       failed.push({ check, mode: unit.mode });
     }

@@ -10,9 +10,10 @@ import type { RegoVersion } from '../../../src/options.js';
 import { gatekeeperRego } from '../../../src/targets/gatekeeper/index.js';
 import { inUpstreamOrder } from '../engine.js';
 import { buildWasmModules } from '../regoWasm.js';
-import { bundleFor } from './bundle.js';
+import { bundleFor, expectedPrefix } from './bundle.js';
 import type { CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
+import type { OracleOutcome } from './oracle.js';
 
 interface Violation { msg: string; details: { check: string } }
 
@@ -23,15 +24,18 @@ export class RegoWasmAdmissionEngine implements AdmissionEngine {
     this.id = id ?? (regoVersion === 'v1' ? 'rego-wasm' : `rego-wasm-${regoVersion}`);
   }
 
-  async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
-    const bundle = bundleFor(dir.config, { target: 'gatekeeper', regoVersion: this.regoVersion });
+  async evaluate(dir: CaseDir, expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
+    const bundle = bundleFor(dir, { target: 'gatekeeper', regoVersion: this.regoVersion });
     const modules = bundle.units.map((u) => ({ unit: u, entry: `${u.kind.toLowerCase()}/violation`, rego: this.edit(gatekeeperRego(u, bundle.options)) }));
     const policy = modules.length ? await loadPolicy(buildWasmModules(modules.map(({ entry, rego }) => ({ entry, rego })), this.regoVersion)) : undefined;
     policy?.setData({});
     const constraints = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS()))
       .filter((d) => d.apiVersion?.startsWith('constraints.'));
-    return dir.cases.map((c): AdmissionOutcome => {
+    return dir.cases.map((c, i): AdmissionOutcome => {
       const r = c.request;
+      // Gatekeeper's webhook sends the request's Namespace with it (util.NamespaceReviewOpt)
+      const namespaceObject = c.namespaces.find((n) => n.metadata?.name === r.namespace);
+      const review = namespaceObject ? { ...r, namespaceObject } : r;
       const modes: AdmissionOutcome['modes'] = {};
       let error: string | undefined;
       for (const m of modules) {
@@ -39,9 +43,10 @@ export class RegoWasmAdmissionEngine implements AdmissionEngine {
         const kinds: string[] = constraint.spec.match.kinds.flatMap((k: { kinds: string[] }) => k.kinds);
         const excluded: string[] = constraint.spec.match.excludedNamespaces ?? [];
         if (!kinds.includes(r.kind.kind) || excluded.includes(r.namespace ?? '')) continue;
-        const result = policy!.evaluate({ review: r, parameters: {} }, m.entry) as { result: Violation[] }[];
+        const result = policy!.evaluate({ review, parameters: {} }, m.entry) as { result: Violation[] }[];
         const violations = result[0]?.result ?? [];
-        const unprefixed = violations.find((v) => !v.msg.startsWith(m.unit.messagePrefix));
+        const prefix = expectedPrefix(m.unit, expected[i]);
+        const unprefixed = prefix === undefined ? undefined : violations.find((v) => !v.msg.startsWith(prefix));
         if (unprefixed) error = `${m.unit.name}: message without PSA's prefix: ${unprefixed.msg}`;
         const checks = inUpstreamOrder(violations.map((v) => ({ check: v.details.check }))).map((v) => v.check);
         if (checks.length > 0) modes[m.unit.mode] = checks;

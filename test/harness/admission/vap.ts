@@ -8,9 +8,10 @@ import { parseAllDocuments } from 'yaml';
 import { compile } from '../../../src/compile.js';
 import { inUpstreamOrder } from '../engine.js';
 import { ensureEngines } from '../engines.js';
-import { bundleFor, type Mode } from './bundle.js';
+import { bundleFor, expectedPrefix, type Mode } from './bundle.js';
 import { namespaceBatches, type CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
+import type { OracleOutcome } from './oracle.js';
 
 interface Failure { policy: string; validation: number; actions: string[]; evaluation: 'deny' | 'error'; message: string }
 interface DispatchResult { allowed: boolean; failures?: Failure[]; error?: string; status?: { message: string } }
@@ -21,8 +22,8 @@ export class VapAdmissionEngine implements AdmissionEngine {
   readonly id = 'vap';
   constructor(private readonly kubeVersion = '1.30') {}
 
-  async evaluate(dir: CaseDir): Promise<AdmissionOutcome[]> {
-    const bundle = bundleFor(dir.config, { target: 'vap', kubeVersion: this.kubeVersion });
+  async evaluate(dir: CaseDir, expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
+    const bundle = bundleFor(dir, { target: 'vap', kubeVersion: this.kubeVersion });
     const docs = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
     const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
     const { cache } = ensureEngines();
@@ -53,8 +54,9 @@ export class VapAdmissionEngine implements AdmissionEngine {
           if (!unit) throw new Error(`vap: a failure from an unknown policy ${f.policy}`);
           for (const a of f.actions) {
             if (MODE_OF_ACTION[a] !== unit.mode) throw new Error(`vap: ${f.policy} (${unit.mode}) failed with action ${a}`);
-            if (!f.message.startsWith(unit.messagePrefix)) throw new Error(`vap: ${f.policy}: message without PSA's prefix: ${f.message}`);
-            (modes[unit.mode] ??= []).push(unit.profile.rules[f.validation]!.check);
+            const prefix = expectedPrefix(unit, expected[caseIndex]);
+            if (prefix !== undefined && !f.message.startsWith(prefix)) throw new Error(`vap: ${f.policy}: message without PSA's prefix ${prefix}: ${f.message}`);
+            (modes[unit.mode] ??= []).push(unit.checks[f.validation]!);
           }
         }
         for (const m of Object.keys(modes) as Mode[]) modes[m] = inUpstreamOrder([...new Set(modes[m])].map((check) => ({ check }))).map((v) => v.check);

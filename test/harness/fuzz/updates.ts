@@ -5,7 +5,13 @@
 // for an exempt runtime class or namespace. Most changes are insignificant to
 // PSA, some significant; the generated pods fail checks often, so a bundle that
 // evaluates the wrong updates is caught both ways.
+import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import { MODES } from '../../../src/model/admission.js';
+import { levelLabel, versionLabel as versionLabelKey } from '../../../src/model/namespaceLabels.js';
+import { BOUNDARY_MINORS } from '../../../src/model/registry.js';
+import { LEVELS } from '../../../src/model/types.js';
+import { versionLabel } from '../../../src/model/version.js';
 import { asSent, type CaseDir } from '../admission/cases.js';
 import { randomPod } from './pods.js';
 import { Random } from './random.js';
@@ -79,8 +85,32 @@ export const FUZZ_CONFIG = {
   exemptions: { namespaces: ['kube-system'], usernames: ['admin@example.com'], runtimeClasses: ['kata'] },
 };
 
-/** n UPDATE requests from a seed, as a case directory held in memory. */
-export function randomUpdates(seed: number, n: number): CaseDir {
+/** With labelled namespaces: looser defaults, so the labels decide more, and warn at privileged, so it follows enforce labels. */
+export const FUZZ_LABEL_CONFIG = {
+  ...FUZZ_CONFIG,
+  defaults: { enforce: 'baseline', 'enforce-version': 'latest', audit: 'baseline', 'audit-version': 'v1.24', warn: 'privileged', 'warn-version': 'latest' },
+};
+
+const LEVEL_VALUES = [...LEVELS, 'restricted', 'Restricted', 'strict', ''];
+/** each version where a check changes, the one before it, and forms upstream does not parse */
+const VERSION_VALUES = [
+  'latest', ...BOUNDARY_MINORS.flatMap((m) => (m > 0 ? [m - 1, m] : [m])).map(versionLabel), 'v1.99',
+  'v1.025', '1.25', 'v2.0', 'v1.99999999999999999999', 'Latest',
+];
+
+/** Each PSA label with probability 0.3, valid or not; the namespace is named after its labels. */
+function randomNamespace(r: Random): Obj {
+  const labels: Record<string, string> = {};
+  for (const mode of MODES) {
+    if (r.chance(0.3)) labels[levelLabel(mode)] = r.pick(LEVEL_VALUES);
+    if (r.chance(0.3)) labels[versionLabelKey(mode)] = r.pick(VERSION_VALUES);
+  }
+  const name = `ns-${createHash('sha256').update(JSON.stringify(labels)).digest('hex').slice(0, 10)}`;
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+}
+
+/** n UPDATE requests from a seed, as a case directory held in memory; with `namespaceLabels`, in labelled namespaces. */
+export function randomUpdates(seed: number, n: number, namespaceLabels = false): CaseDir {
   const r = new Random(seed);
   const cases = Array.from({ length: n }, (_, i) => {
     const old = randomPod(r, `upd-${seed}-${i}`) as Obj;
@@ -88,14 +118,16 @@ export function randomUpdates(seed: number, n: number): CaseDir {
     if (r.chance(0.3)) (old.spec as Obj).ephemeralContainers = [{ name: 'debugger', image: 'busybox', ...(r.chance(0.5) ? { securityContext: { privileged: true } } : {}) }];
     const pod = clone(old);
     for (let k = 1 + r.int(2); k > 0; k--) update(r, pod);
-    const namespace = r.chance(0.1) ? 'kube-system' : 'team-a';
+    const exempt = r.chance(0.1);
+    const ns = namespaceLabels && !exempt ? randomNamespace(r) : undefined;
+    const namespace = exempt ? 'kube-system' : ns ? String((ns.metadata as Obj).name) : 'team-a';
     (pod.metadata as Obj).namespace = namespace;
     (old.metadata as Obj).namespace = namespace;
     const subResource = r.chance(0.75) ? '' : r.pick(['ephemeralcontainers', 'ephemeralcontainers', 'status', 'resize', 'binding']);
     const username = r.chance(0.1) ? r.pick(['admin@example.com', 'admin@example.co']) : 'jane@example.com';
     return {
       id: `fuzz-update-${seed}-${i}`,
-      namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } }],
+      namespaces: [ns ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'kubernetes.io/metadata.name': namespace } } }],
       request: asSent({
         uid: `fuzz-${seed}-${i}`,
         kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' },
@@ -107,7 +139,13 @@ export function randomUpdates(seed: number, n: number): CaseDir {
       }),
     };
   });
-  return { dir: `fuzz-updates (seed ${seed})`, configText: stringify(FUZZ_CONFIG), config: FUZZ_CONFIG, cases: cases as CaseDir['cases'] };
+  return {
+    dir: `fuzz-updates (seed ${seed}${namespaceLabels ? ', labelled namespaces' : ''})`,
+    ...(namespaceLabels
+      ? { configText: stringify(FUZZ_LABEL_CONFIG), config: FUZZ_LABEL_CONFIG, compile: { namespaceLabels } }
+      : { configText: stringify(FUZZ_CONFIG), config: FUZZ_CONFIG, compile: {} }),
+    cases: cases as CaseDir['cases'],
+  };
 }
 
 /** A case as a file of the case format (Namespace, then the AdmissionReview), to keep a finding. */
