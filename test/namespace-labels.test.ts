@@ -28,14 +28,12 @@ const psaLabels = (c: { namespaces: Obj[] }): Record<string, string> =>
   Object.fromEntries(Object.entries(c.namespaces[0]?.metadata?.labels ?? {}).filter(([k]) => k.startsWith('pod-security.kubernetes.io/'))) as Record<string, string>;
 
 /**
- * What each engine's tool cannot be given in label mode (the README's table):
- * the Kyverno CLI gives ClusterPolicy's validate.cel a Namespace without
- * labels, and, as in every mode, no subresource or CONNECT.
+ * Every engine is given every label-mode request: gator-cel through
+ * Gatekeeper's client as its webhook reviews (gator verify sends no
+ * Namespace), kyverno-cpol through Kyverno's engine as in a cluster (the CLI
+ * gives validate.cel no labels).
  */
-function unfeedable(id: string, c: CaseDir['cases'][number]): boolean {
-  if (id !== 'kyverno-cpol') return false;
-  return Object.keys(psaLabels(c)).length > 0 || Boolean(c.request.subResource) || c.request.operation === 'CONNECT';
-}
+const unfeedable = (_id: string, _c: CaseDir['cases'][number]): boolean => false;
 
 const validVersion = (v: string): boolean => {
   try {
@@ -194,10 +192,15 @@ describe('a namespace labelled with a version the bundle does not carry', async 
   });
 });
 
+/** ClusterPolicy's validate.cel compiles every rule's CEL for each request (about 1 s a request here), so it fuzzes a sample. */
+const CPOL_FUZZ_SAMPLE = 60;
+
 describe('fuzzed UPDATE requests in labelled namespaces', async () => {
   const seed = 20261201;
   const fuzz = randomUpdates(seed, 250, true);
-  const result = await compareAdmission([fuzz], engines.map(([, make]) => make()));
+  const sample: CaseDir = { ...fuzz, cases: fuzz.cases.slice(0, CPOL_FUZZ_SAMPLE) };
+  const result = await compareAdmission([fuzz], engines.filter(([id]) => id !== 'kyverno-cpol').map(([, make]) => make()));
+  const sampled = engines.some(([id]) => id === 'kyverno-cpol') ? await compareAdmission([sample], [ADMISSION_ENGINES['kyverno-cpol']!()]) : undefined;
   const outcomes = fuzz.cases.map((c) => result.oracle[c.id]!);
 
   it('draw every label, valid and invalid, and reach every level in every mode', () => {
@@ -213,9 +216,11 @@ describe('fuzzed UPDATE requests in labelled namespaces', async () => {
   });
 
   it.each(engines.map(([id]) => id))('%s decides each as upstream does', (id) => {
-    const report = result.engines.find((r) => r.engine === id)!;
-    console.log(admissionSummary({ ...result, engines: [report] }));
+    const [run, cases] = id === 'kyverno-cpol' ? [sampled!, sample.cases] : [result, fuzz.cases];
+    const report = run.engines.find((r) => r.engine === id)!;
+    console.log(admissionSummary({ ...run, engines: [report] }));
+    expect(report.cases).toBe(cases.length);
     expect(report.diffs).toEqual([]);
-    expect(report.notFed.map((n) => n.case)).toEqual(fuzz.cases.filter((c) => unfeedable(id, c)).map((c) => c.id));
+    expect(report.notFed.map((n) => n.case)).toEqual(cases.filter((c) => unfeedable(id, c)).map((c) => c.id));
   });
 });

@@ -13,10 +13,10 @@ mkdir -p "$bin"
 exec 9>"$cache/.lock"
 flock 9
 
-stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum "$here"/kyverno/kustomize/*.go "$here"/kyverno/vpol/*.go \
+stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum "$here"/kyverno/kustomize/*.go "$here"/kyverno/vpol/*.go "$here"/kyverno/cpol/*.go \
   "$here"/gator/go.mod "$here"/gator/go.sum "$here"/gator/review/*.go | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/kyverno-vpol" ] && [ -x "$bin/gator" ] && [ -x "$bin/gatekeeper-review" ] \
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/kyverno-vpol" ] && [ -x "$bin/kyverno-cpol" ] && [ -x "$bin/gator" ] && [ -x "$bin/gatekeeper-review" ] \
    && [ -f "$cache/corpus-dir" ] && [ -f "$cache/kyverno-module-dir" ] && [ -f "$cache/gatekeeper-framework-dir" ]; then
   echo "$cache"
   exit 0
@@ -48,6 +48,9 @@ mv "$bin/kustomize.tmp" "$bin/kustomize"
 # Kyverno's ValidatingPolicy engine as its webhook runs it, compiled once per process (the CLI recompiles per resource)
 (cd "$here/kyverno" && go build -trimpath -buildvcs=false -o "$bin/kyverno-vpol.tmp" ./vpol)
 mv "$bin/kyverno-vpol.tmp" "$bin/kyverno-vpol"
+# Kyverno's ClusterPolicy engine as its webhook runs it in a cluster, with a client serving Namespaces (namespace-label mode)
+(cd "$here/kyverno" && go build -trimpath -buildvcs=false -o "$bin/kyverno-cpol.tmp" ./cpol)
+mv "$bin/kyverno-cpol.tmp" "$bin/kyverno-cpol"
 # Kyverno's CRDs, for the schema tests of the generated policies
 (cd "$here/kyverno" && go list -m -f '{{.Dir}}' github.com/kyverno/kyverno) > "$cache/kyverno-module-dir"
 # Gatekeeper's CLI, from its own module (pinned Gatekeeper tag; its dependency versions differ from core's).

@@ -132,17 +132,31 @@ export interface VpolEngineResult {
  * engine but compiles every policy again for each resource.
  */
 export function runVpolEngine(policies: readonly Doc[], namespaces: readonly Doc[], requests: readonly unknown[]): Promise<VpolEngineResult[]> {
+  return runEngineHarness('kyverno-vpol', policies, namespaces, requests);
+}
+
+export interface CpolEngineResult {
+  policies?: { name: string; rules: { name: string; status: string; message?: string }[] }[];
+  error?: string;
+}
+
+/** ClusterPolicies on admission requests in Kyverno's engine as its webhook runs it, in-cluster (test/engines/kyverno/cpol). */
+export function runCpolEngine(policies: readonly Doc[], namespaces: readonly Doc[], requests: readonly unknown[]): Promise<CpolEngineResult[]> {
+  return runEngineHarness('kyverno-cpol', policies, namespaces, requests);
+}
+
+function runEngineHarness<T>(bin: string, policies: readonly Doc[], namespaces: readonly Doc[], requests: readonly unknown[]): Promise<T[]> {
   const { cache } = ensureEngines();
   return new Promise((resolve, reject) => {
-    const child = spawn(`${cache}/bin/kyverno-vpol`, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(`${cache}/bin/${bin}`, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`kyverno-vpol failed (exit ${code}): ${Buffer.concat(err).toString('utf8').slice(0, 4000)}`));
-      else resolve((JSON.parse(Buffer.concat(out).toString('utf8')) as { results: VpolEngineResult[] }).results);
+      if (code !== 0) reject(new Error(`${bin} failed (exit ${code}): ${Buffer.concat(err).toString('utf8').slice(0, 4000)}`));
+      else resolve((JSON.parse(Buffer.concat(out).toString('utf8')) as { results: T[] }).results);
     });
     child.stdin.end(JSON.stringify({ policies, namespaces, requests }));
   });

@@ -9,6 +9,7 @@ import type { CompileOptions } from '../../options.js';
 import { PACKAGE_VERSION, render } from '../../render.js';
 import { admissionPlan, type PlanUnit } from '../../rules/plan.js';
 import { unitCel } from '../cel/unit.js';
+import type { CelVariable } from '../cel/lower.js';
 import { lowerGateToCel } from '../cel/gate.js';
 import { podResources, resourceRules, workloadGroups } from '../admission.js';
 
@@ -23,8 +24,27 @@ const CPOL_ACTIONS: Record<Mode, { failureAction: string; emitWarning: boolean }
   audit: { failureAction: 'Audit', emitWarning: false },
 };
 
+/**
+ * The variables a ClusterPolicy rule's expressions read, directly or through
+ * other variables, in declaration order: Kyverno compiles every variable of a
+ * rule for each request, so a rule carries only its own.
+ */
+function usedVariables(variables: readonly CelVariable[], expressions: readonly string[]): CelVariable[] {
+  const used = new Set<string>();
+  const visit = (expression: string): void => {
+    for (const [, name] of expression.matchAll(/variables\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      if (used.has(name!)) continue;
+      used.add(name!);
+      const v = variables.find((x) => x.name === name);
+      if (v) visit(v.expression);
+    }
+  };
+  expressions.forEach(visit);
+  return variables.filter((v) => used.has(v.name));
+}
+
 /** Kyverno rule names: lower case with hyphens */
-const ruleName = (check: string): string => check.replace(/_/g, '-').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+export const ruleName = (check: string): string => check.replace(/_/g, '-').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
 
 function unitDocument(u: PlanUnit, o: CompileOptions): Document {
   const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
@@ -55,7 +75,7 @@ function unitDocument(u: PlanUnit, o: CompileOptions): Document {
     ...lowered,
     validationAction: VPOL_ACTIONS[u.mode],
     ...CPOL_ACTIONS[u.mode],
-    rules: lowered.validations.map((v) => ({ name: ruleName(v.check), ...v })),
+    rules: lowered.validations.map((v) => ({ name: ruleName(v.check), ...v, variables: usedVariables(lowered.variables, [v.expression, v.messageExpression]) })),
   };
   return o.kyvernoFlavor === 'clusterpolicy'
     ? { file: `clusterpolicy-${u.name}.yaml`, yaml: render('kyverno/clusterpolicy.yaml.hbs', context) }

@@ -3,7 +3,10 @@
 // - ValidatingPolicy: Kyverno's own engine as its webhook runs it
 //   (test/engines/kyverno/vpol), given every AdmissionRequest whole, with the
 //   case's Namespaces as its namespace resolver. Nothing is left unfed.
-// - ClusterPolicy: the real Kyverno CLI, fed as much of each request as it
+// - ClusterPolicy in namespace-label mode: Kyverno's engine as its webhook runs
+//   it in a cluster (test/engines/kyverno/cpol), whose client serves the case's
+//   Namespaces: the CLI gives validate.cel a namespaceObject without labels.
+// - ClusterPolicy otherwise: the real Kyverno CLI, fed as much of each request as it
 //   takes: the object, the namespaces (values file), the user (--userinfo), the
 //   operation and the old object per resource (values file; the CLI merges that
 //   old object's maps over the resource, so every field only the new object has
@@ -13,9 +16,9 @@
 import { parseAllDocuments } from 'yaml';
 import { compile } from '../../../src/compile.js';
 import type { PlanUnit } from '../../../src/rules/plan.js';
+import { ruleName } from '../../../src/targets/kyverno/index.js';
 import { inUpstreamOrder } from '../engine.js';
-import { CHECK_BY_RULE, ERROR_MESSAGE, runKyverno, runVpolEngine, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
-import { LABEL_PREFIX } from '../../../src/model/namespaceLabels.js';
+import { CHECK_BY_RULE, ERROR_MESSAGE, runCpolEngine, runKyverno, runVpolEngine, stripPrefix, type KyvernoEngineFlavor, type KyvernoResult } from '../kyverno.js';
 import { bundleFor, expectedPrefix, subjectOf, type Bundle, type Mode } from './bundle.js';
 import { namespaceBatches, type AdmissionCase, type CaseDir } from './cases.js';
 import type { AdmissionEngine, AdmissionOutcome } from './outcome.js';
@@ -41,11 +44,8 @@ export function oldObjectForMerge(old: unknown, resource: unknown): unknown {
 }
 
 /** Why the CLI cannot be given this request (ClusterPolicy), if it cannot. */
-export function notFedReason(c: AdmissionCase, namespaceLabels = false): string | undefined {
+export function notFedReason(c: AdmissionCase): string | undefined {
   const r = c.request;
-  if (namespaceLabels && c.namespaces.some((n) => Object.keys(n.metadata?.labels ?? {}).some((k) => k.startsWith(LABEL_PREFIX)))) {
-    return "the Kyverno CLI gives validate.cel a namespaceObject without the namespace's labels";
-  }
   if (r.subResource) return 'the Kyverno CLI gives policies no subresource (CEL sees request.subResource "")';
   if (r.operation === 'CONNECT') return 'the Kyverno CLI runs CONNECT as CREATE';
   return undefined;
@@ -63,8 +63,10 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
     const bundle = bundleFor(dir, { target: 'kyverno', kyvernoFlavor: this.flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy' });
     const allPolicies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
     if (this.flavor === 'vpol') return this.viaEngine(dir, bundle, allPolicies, expected);
+    // the CLI gives validate.cel no namespace labels: label mode runs in the engine as in a cluster
+    if (bundle.options.namespaceLabels) return this.viaCpolEngine(dir, bundle, allPolicies, expected);
     const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
-      const why = notFedReason(c, bundle.options.namespaceLabels);
+      const why = notFedReason(c);
       return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
     });
     // one CLI run per user
@@ -124,6 +126,26 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
     return outcomes;
   }
 
+  /** ClusterPolicies through Kyverno's engine as its webhook runs it, in a cluster whose client serves the case's Namespaces. */
+  private async viaCpolEngine(dir: CaseDir, bundle: Bundle, policies: Doc[], expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
+    const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
+    if (policies.length === 0) return dir.cases.map(() => ({ allowed: true, modes: {} }));
+    for (const members of namespaceBatches(dir.cases)) {
+      const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
+      const results = await runCpolEngine(policies, namespaces, members.map((i) => dir.cases[i]!.request));
+      members.forEach((caseIndex, n) => {
+        const r = results[n]!;
+        if (r.error) {
+          outcomes[caseIndex] = { allowed: false, modes: {}, error: r.error };
+          return;
+        }
+        outcomes[caseIndex] = this.decide(bundle, (r.policies ?? []).flatMap((p) =>
+          p.rules.map((rule): KyvernoResult => ({ policy: p.name, rule: rule.name, result: rule.status as KyvernoResult['result'], message: rule.message }))), expected[caseIndex]);
+      });
+    }
+    return outcomes;
+  }
+
   /** Each result's policy is a unit of the plan: its mode is the unit's, its check the validation's or rule's. */
   private decide(bundle: Bundle, results: KyvernoResult[], expected: OracleOutcome | undefined): AdmissionOutcome {
     const failed: { check: string; mode: Mode }[] = [];
@@ -137,7 +159,7 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
       if (prefix !== undefined && !message.startsWith(prefix)) return { allowed: false, modes: {}, error: `${r.policy}: message without PSA's prefix: ${message}` };
       const check = this.flavor === 'vpol'
         ? unit.checks[Number(r.properties?.['cel.validationIndex'])] ?? `validation ${r.properties?.['cel.validationIndex']}`
-        : CHECK_BY_RULE.get(r.rule ?? '') ?? String(r.rule);
+        : CHECK_BY_RULE.get(r.rule ?? '') ?? unit.checks.find((c) => ruleName(c) === r.rule) ?? String(r.rule);
       failed.push({ check, mode: unit.mode });
     }
     const modes: AdmissionOutcome['modes'] = {};
