@@ -64,7 +64,7 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
     const allPolicies = compile(bundle.options).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
     if (this.flavor === 'vpol') return this.viaEngine(dir, bundle, allPolicies, expected);
     // the CLI gives validate.cel no namespace labels: label mode runs in the engine as in a cluster
-    if (bundle.options.namespaceLabels) return this.viaCpolEngine(dir, bundle, allPolicies, expected);
+    if (bundle.options.namespaceLabels) return this.viaEngine(dir, bundle, allPolicies, expected);
     const outcomes: AdmissionOutcome[] = dir.cases.map((c) => {
       const why = notFedReason(c);
       return why ? { allowed: true, modes: {}, notFed: why } : { allowed: true, modes: {} };
@@ -106,41 +106,27 @@ export class KyvernoAdmissionEngine implements AdmissionEngine {
     return outcomes;
   }
 
-  /** ValidatingPolicies through Kyverno's engine as its webhook runs it: every request whole, subresource and old object included. */
+  /**
+   * Policies through Kyverno's engine as its webhook runs it (the `kyverno-vpol`
+   * or `kyverno-cpol` harness): every request whole, the case's Namespaces served.
+   */
   private async viaEngine(dir: CaseDir, bundle: Bundle, policies: Doc[], expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
     const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
     if (policies.length === 0) return dir.cases.map(() => ({ allowed: true, modes: {} }));
     for (const members of namespaceBatches(dir.cases)) {
       const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
-      const results = await runVpolEngine(policies, namespaces, members.map((i) => dir.cases[i]!.request));
+      const requests = members.map((i) => dir.cases[i]!.request);
+      const results: { error?: string; policies?: { name: string; rules: { name?: string; status: string; message?: string; properties?: Record<string, string> }[] }[] }[] =
+        this.flavor === 'vpol' ? await runVpolEngine(policies, namespaces, requests) : await runCpolEngine(policies, namespaces, requests);
       members.forEach((caseIndex, n) => {
         const r = results[n]!;
         if (r.error) {
           outcomes[caseIndex] = { allowed: false, modes: {}, error: r.error };
           return;
         }
-        outcomes[caseIndex] = this.decide(bundle, (r.policies ?? []).flatMap((p) =>
-          p.rules.map((rule): KyvernoResult => ({ policy: p.name, result: rule.status, message: rule.message, properties: rule.properties }))), expected[caseIndex]);
-      });
-    }
-    return outcomes;
-  }
-
-  /** ClusterPolicies through Kyverno's engine as its webhook runs it, in a cluster whose client serves the case's Namespaces. */
-  private async viaCpolEngine(dir: CaseDir, bundle: Bundle, policies: Doc[], expected: readonly OracleOutcome[]): Promise<AdmissionOutcome[]> {
-    const outcomes: AdmissionOutcome[] = new Array(dir.cases.length);
-    if (policies.length === 0) return dir.cases.map(() => ({ allowed: true, modes: {} }));
-    for (const members of namespaceBatches(dir.cases)) {
-      const namespaces = [...new Map(members.flatMap((i) => dir.cases[i]!.namespaces).map((n) => [n.metadata?.name, n])).values()];
-      const results = await runCpolEngine(policies, namespaces, members.map((i) => dir.cases[i]!.request));
-      members.forEach((caseIndex, n) => {
-        const r = results[n]!;
-        if (r.error) {
-          outcomes[caseIndex] = { allowed: false, modes: {}, error: r.error };
-          return;
-        }
-        outcomes[caseIndex] = this.decide(bundle, (r.policies ?? []).flatMap((p) =>
-          p.rules.map((rule): KyvernoResult => ({ policy: p.name, rule: rule.name, result: rule.status as KyvernoResult['result'], message: rule.message }))), expected[caseIndex]);
+        outcomes[caseIndex] = this.decide(bundle, (r.policies ?? []).flatMap((p) => p.rules.map((rule): KyvernoResult => ({
+          policy: p.name, rule: rule.name, result: rule.status as KyvernoResult['result'], message: rule.message, properties: rule.properties,
+        }))), expected[caseIndex]);
       });
     }
     return outcomes;
