@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { MODES, type Mode } from './model/admission.js';
 import type { Level } from './model/types.js';
 import { LEVELS } from './model/types.js';
-import { parseVersion, type PolicyVersion } from './model/version.js';
+import { LATEST, parseVersion, type PolicyVersion } from './model/version.js';
 
 export const TARGETS = ['gatekeeper', 'vap', 'kyverno'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -134,7 +134,7 @@ export function resolveOptions(raw: RawOptions): CompileOptions {
 
 function version(text: string | undefined, what: string): PolicyVersion {
   try {
-    return parseVersion(text ?? 'latest');
+    return parseVersion(text ?? LATEST);
   } catch (e) {
     throw new InputError(what === 'version' ? (e as Error).message : `${what}: ${(e as Error).message}`);
   }
@@ -154,7 +154,7 @@ function resolveVersions(raw: string | string[] | undefined, namespaceLabels: bo
   return [...new Set(minors)].sort((a, b) => a - b);
 }
 
-const PRIVILEGED: ModeSetting = { level: 'privileged', version: { label: 'latest', minor: undefined } };
+const PRIVILEGED: ModeSetting = { level: 'privileged', version: { label: LATEST, minor: undefined } };
 
 /** The modes, from PSA-shaped defaults or from the shorthand (--level, --version, --action). */
 function resolveModes(raw: RawOptions): Record<Mode, ModeSetting> {

@@ -3,6 +3,7 @@
 // PolicyToEvaluate, ParseLevel, ParseVersion). Targets lower this; none restates it.
 import type { Mode } from './admission.js';
 import type { Level } from './types.js';
+import { LATEST } from './version.js';
 
 export const LABEL_PREFIX = 'pod-security.kubernetes.io/';
 
@@ -17,19 +18,7 @@ export const versionLabel = (mode: Mode): string => `${LABEL_PREFIX}${mode}-vers
 export const INVALID_LEVEL: Readonly<Record<Mode, Level>> = { enforce: 'restricted', warn: 'privileged', audit: 'privileged' };
 
 /** A version label that does not parse reads as latest. */
-export const INVALID_VERSION = 'latest';
-
-/**
- * Versions upstream parses: "latest", or v1.N whose N fits Go's int (strconv.Atoi
- * on 64 bits); N has no leading zeros. A minor above the newest check revision
- * evaluates the newest rules, and is printed as given.
- */
-export const VERSION_PATTERN = '^v1\\.(0|[1-9][0-9]*)$';
-export const MAX_MINOR = '9223372036854775807';
-
-/** Whether a v1.N text (already matching VERSION_PATTERN) has a minor Go's Atoi accepts. */
-export const minorFits = (digits: string): boolean =>
-  digits.length < MAX_MINOR.length || (digits.length === MAX_MINOR.length && digits <= MAX_MINOR);
+export const INVALID_VERSION = LATEST;
 
 /**
  * Warn follows enforce: with no warn level label and an enforce level label
@@ -37,9 +26,6 @@ export const minorFits = (digits: string): boolean =>
  * version becomes warn's unless a warn version label is set.
  */
 export const WARN_FOLLOWS_STRICTER_ENFORCE = true;
-
-/** Levels from least to most strict (CompareLevels). */
-export const LEVEL_STRICTNESS: readonly Level[] = ['privileged', 'baseline', 'restricted'];
 
 /**
  * PSA's error when a pod's namespace cannot be read, around the namespace's

@@ -1,5 +1,4 @@
 // Policy versions as upstream parses them: "latest" or v1.N (no leading zeros).
-import { VERSION_PATTERN, minorFits } from './namespaceLabels.js';
 
 export interface PolicyVersion {
   /** the label as given; upstream prints this, never the clamped version */
@@ -8,12 +7,27 @@ export interface PolicyVersion {
   minor: number | undefined;
 }
 
+/**
+ * Versions upstream parses: "latest", or v1.N whose N fits Go's int (strconv.Atoi
+ * on 64 bits); N has no leading zeros. A minor above the newest check revision
+ * evaluates the newest rules, and is printed as given.
+ */
+export const VERSION_PATTERN = '^v1\\.(0|[1-9][0-9]*)$';
+export const MAX_MINOR = '9223372036854775807';
+
+/** Whether a v1.N text (already matching VERSION_PATTERN) has a minor Go's Atoi accepts. */
+export const minorFits = (digits: string): boolean =>
+  digits.length < MAX_MINOR.length || (digits.length === MAX_MINOR.length && digits <= MAX_MINOR);
+
+/** The version label of the newest rules, whatever they are */
+export const LATEST = 'latest';
+
 const VERSION_RE = new RegExp(VERSION_PATTERN);
 
 export class VersionError extends Error {}
 
 export function parseVersion(text: string): PolicyVersion {
-  if (text === 'latest') return { label: 'latest', minor: undefined };
+  if (text === LATEST) return { label: LATEST, minor: undefined };
   const match = VERSION_RE.exec(text);
   // the minor is only compared with the newest revision, so a huge one may round
   const minor = match && minorFits(match[1]!) ? Number(match[1]) : NaN;

@@ -5,18 +5,18 @@
 // revision the bundle carries, with the levels and versions it is in force at.
 import type { Mode } from '../model/admission.js';
 import {
-  INVALID_LEVEL, INVALID_VERSION, LEVEL_STRICTNESS, MAX_MINOR, VERSION_PATTERN, WARN_FOLLOWS_STRICTER_ENFORCE,
+  INVALID_LEVEL, INVALID_VERSION, WARN_FOLLOWS_STRICTER_ENFORCE,
   levelLabel, versionLabel,
 } from '../model/namespaceLabels.js';
 import { BOUNDARY_MINORS, CHECK_ORDER, NEWEST_MINOR, profile, revisionAt } from '../model/registry.js';
-import type { Level } from '../model/types.js';
-import { versionLabel as minorLabel } from '../model/version.js';
+import { LEVELS, type Level } from '../model/types.js';
+import { LATEST, MAX_MINOR, VERSION_PATTERN, versionLabel as minorLabel } from '../model/version.js';
 import type { ModeSetting } from '../options.js';
 import type { Rule } from './ir.js';
 
 /** The levels that evaluate checks; privileged never does. */
-export const EVALUATED_LEVELS = ['baseline', 'restricted'] as const;
-export type EvaluatedLevel = (typeof EVALUATED_LEVELS)[number];
+export type EvaluatedLevel = Exclude<Level, 'privileged'>;
+export const EVALUATED_LEVELS: readonly EvaluatedLevel[] = LEVELS.filter((l): l is EvaluatedLevel => l !== 'privileged');
 
 /** Per level, the carried epochs (boundary minors) at which a revision is in force. */
 export type InForce = Readonly<Record<EvaluatedLevel, readonly number[]>>;
@@ -46,6 +46,8 @@ export interface LabelledPolicy {
   silencedBy?: ModeSelection;
   /** what a version label that does not parse reads as */
   invalidVersion: string;
+  /** the version label of the newest rules */
+  latest: string;
   /** RE2 pattern of v1.N, and the largest accepted v1.N (longer texts do not parse) */
   versionPattern: string;
   largestVersion: string;
@@ -106,7 +108,8 @@ function selection(mode: Mode, defaults: Record<Mode, ModeSetting>): ModeSelecti
     invalidLevel: INVALID_LEVEL[mode],
   };
   if (mode === 'warn' && WARN_FOLLOWS_STRICTER_ENFORCE) {
-    const stricter = LEVEL_STRICTNESS.slice(LEVEL_STRICTNESS.indexOf(s.defaultLevel) + 1);
+    // LEVELS runs from least to most strict, as upstream's CompareLevels orders them
+    const stricter = LEVELS.slice(LEVELS.indexOf(s.defaultLevel) + 1);
     if (stricter.length > 0) s.follows = { enforce: selection('enforce', defaults), levels: stricter };
   }
   return s;
@@ -122,6 +125,7 @@ export function labelledPolicy(
     selection: selection(mode, defaults),
     silencedBy: silenced ? selection('enforce', defaults) : undefined,
     invalidVersion: INVALID_VERSION,
+    latest: LATEST,
     versionPattern: VERSION_PATTERN,
     largestVersion: `${VERSION_PREFIX}${MAX_MINOR}`,
     versionPrefix: VERSION_PREFIX,

@@ -24,7 +24,7 @@ const v = (name: string): string => `variables.${name}`;
 
 function validVersion(p: LabelledPolicy, x: string): string {
   const n = p.largestVersion.length;
-  return `${x} == ${celLit('latest')} || (${x}.matches(${celLit(p.versionPattern)}) && `
+  return `${x} == ${celLit(p.latest)} || (${x}.matches(${celLit(p.versionPattern)}) && `
     + `(size(${x}) < ${n} || (size(${x}) == ${n} && ${x} <= ${celLit(p.largestVersion)})))`;
 }
 
@@ -57,7 +57,7 @@ function selectionVariables(p: LabelledPolicy, s: ModeSelection, names: Names): 
   const ofMinor = epochs.slice(0, -1).reduceRight((rest, e) => `m >= ${e} ? ${e} : ${rest}`, String(epochs.at(-1)));
   variables.push({
     name: names.epoch,
-    expression: `${version} == "latest" || size(${version}) > ${short} ? ${p.epochs.at(-1)} : `
+    expression: `${version} == ${celLit(p.latest)} || size(${version}) > ${short} ? ${p.epochs.at(-1)} : `
       + `[int(${version}.substring(${p.versionPrefix.length}))].map(m, ${ofMinor})[0]`,
   });
   return variables;
