@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { MODES, type Mode } from './model/admission.js';
 import type { Level } from './model/types.js';
 import { LEVELS } from './model/types.js';
-import { LATEST, parseVersion, type PolicyVersion } from './model/version.js';
+import { LATEST, parseVersion, versionLabel, type PolicyVersion } from './model/version.js';
 
 export const TARGETS = ['gatekeeper', 'vap', 'kyverno'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -52,7 +52,7 @@ export interface RawOptions {
   target?: string;
   /** shorthand: the level and version of the modes --action names */
   level?: string;
-  version?: string;
+  policyVersion?: string;
   /** comma-separated modes (default enforce) */
   action?: string | string[];
   /** a PodSecurityConfiguration's defaults (enforce, enforce-version, warn, …) */
@@ -75,6 +75,7 @@ export interface RawOptions {
 /** admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from Kubernetes 1.30 */
 export const MIN_KUBE_MINOR = 30;
 
+/** Bad input from the user: one line on stderr, exit code 2. */
 export class InputError extends Error {}
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -160,7 +161,7 @@ const PRIVILEGED: ModeSetting = { level: 'privileged', version: { label: LATEST,
 function resolveModes(raw: RawOptions): Record<Mode, ModeSetting> {
   const modes: Record<Mode, ModeSetting> = { enforce: PRIVILEGED, warn: PRIVILEGED, audit: PRIVILEGED };
   if (raw.defaults !== undefined) {
-    const shorthand = (['level', 'version', 'action'] as const).find((k) => raw[k] !== undefined);
+    const shorthand = (['level', 'policyVersion', 'action'] as const).find((k) => raw[k] !== undefined);
     if (shorthand) throw new InputError(`${shorthand}: cannot be combined with a PSA configuration's defaults (--admission-config or defaults)`);
     for (const mode of MODES) {
       modes[mode] = {
@@ -173,14 +174,14 @@ function resolveModes(raw: RawOptions): Record<Mode, ModeSetting> {
   const level = oneOf('level', raw.level, LEVELS);
   const actions = typeof raw.action === 'string' ? raw.action.split(',').map((a) => a.trim()) : raw.action ?? ['enforce'];
   if (actions.length === 0) throw new InputError('action: at least one of enforce, warn, audit');
-  for (const action of actions) modes[oneOf('action', action, ACTIONS)] = { level, version: version(raw.version, 'version') };
+  for (const action of actions) modes[oneOf('action', action, ACTIONS)] = { level, version: version(raw.policyVersion, 'version') };
   return modes;
 }
 
-const NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
+export const NAME_PATTERN = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
 function checkName(name: string): string {
-  if (!NAME.test(name)) throw new InputError(`name "${name}": must be 1-40 lower-case letters, digits and '-', starting with a letter`);
+  if (!NAME_PATTERN.test(name)) throw new InputError(`name "${name}": must be 1-40 lower-case letters, digits and '-', starting with a letter`);
   return name;
 }
 
@@ -193,4 +194,29 @@ function defaultName(modes: Record<Mode, ModeSetting>, exemptions: string[][], l
   if (labelVersions !== undefined) fields.push({ namespaceLabels: labelVersions === 'all' ? 'all' : labelVersions.map(String) });
   const canonical = JSON.stringify(fields);
   return `pod-security-${createHash('sha256').update(canonical).digest('hex').slice(0, 8)}`;
+}
+
+/** The bundle entry that resolves to exactly these options: what a bundle directory records. */
+export function recordedOptions(o: CompileOptions): RawOptions {
+  const defaults: Record<string, string> = {};
+  for (const m of MODES) {
+    defaults[m] = o.modes[m].level;
+    defaults[`${m}-version`] = o.modes[m].version.label;
+  }
+  const cel = o.target !== 'gatekeeper' || o.gatekeeperEngine !== 'rego';
+  return {
+    target: o.target,
+    name: o.name,
+    defaults,
+    ...(o.namespaceLabels ? {
+      namespaceLabels: true,
+      versions: o.versions === 'all' ? 'all' : o.versions.map((m) => (m === Infinity ? LATEST : versionLabel(m))),
+    } : {}),
+    exemptNamespaces: o.exemptNamespaces,
+    exemptUsernames: o.exemptUsernames,
+    exemptRuntimeClasses: o.exemptRuntimeClasses,
+    ...(o.target === 'gatekeeper' ? { gatekeeperEngine: o.gatekeeperEngine, regoVersion: o.regoVersion } : {}),
+    ...(o.target === 'kyverno' ? { kyvernoFlavor: o.kyvernoFlavor } : {}),
+    ...(cel ? { kubeVersion: `1.${o.kubeMinor}` } : {}),
+  };
 }

@@ -17,6 +17,7 @@ function packageRoot(): string {
 
 export const ROOT = packageRoot();
 const hbs = Handlebars.create();
+export const MANAGED_BY = 'pss-compile';
 
 /** a YAML double-quoted scalar (JSON strings are valid YAML) */
 hbs.registerHelper('yaml', (value: unknown) => new hbs.SafeString(JSON.stringify(value)));
@@ -24,6 +25,8 @@ hbs.registerHelper('yaml', (value: unknown) => new hbs.SafeString(JSON.stringify
 hbs.registerHelper('yamlList', (values: unknown[]) => new hbs.SafeString(`[${values.map((v) => JSON.stringify(v)).join(', ')}]`));
 /** a Rego or JSON string literal */
 hbs.registerHelper('str', (value: unknown) => new hbs.SafeString(JSON.stringify(String(value))));
+/** the app.kubernetes.io/managed-by label of every resource */
+hbs.registerHelper('managedBy', () => new hbs.SafeString(JSON.stringify(MANAGED_BY)));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (xs: unknown[], sep: string) => xs.join(sep));
 hbs.registerHelper('hash', (options: { hash: Record<string, unknown> }) => options.hash);

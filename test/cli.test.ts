@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ function run(...args: string[]) {
 
 const docsOf = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
 const tmp = () => mkdtempSync(join(tmpdir(), 'pss-cli-'));
+/** every file under a directory, as sorted relative paths */
+const walk = (dir: string): string[] => (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+  .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
 
 describe('bad input: one line on stderr, exit code 2, nothing written', () => {
   const dir = tmp();
@@ -25,8 +28,8 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     ['unknown target', ['--target', 'opa', '--level', 'baseline'], /--target.*argument 'opa' is invalid/],
     ['missing target', ['--level', 'baseline'], /target missing: must be one of gatekeeper/],
     ['level bogus', ['--target', 'gatekeeper', '--level', 'bogus'], /argument 'bogus' is invalid/],
-    ['version v1.2.3', ['--target', 'gatekeeper', '--level', 'baseline', '--version', 'v1.2.3'], /invalid version "v1\.2\.3"/],
-    ['version 1.30', ['--target', 'gatekeeper', '--level', 'baseline', '--version', '1.30'], /invalid version "1\.30"/],
+    ['version v1.2.3', ['--target', 'gatekeeper', '--level', 'baseline', '--policy-version', 'v1.2.3'], /invalid version "v1\.2\.3"/],
+    ['version 1.30', ['--target', 'gatekeeper', '--level', 'baseline', '--policy-version', '1.30'], /invalid version "1\.30"/],
     ['unknown flag', ['--target', 'gatekeeper', '--level', 'baseline', '--frobnicate'], /unknown option '--frobnicate'/],
     ['unknown action', ['--target', 'gatekeeper', '--level', 'baseline', '--action', 'deny'], /action "deny": must be one of enforce, warn, audit/],
     ['unknown action in a list', ['--target', 'vap', '--level', 'baseline', '--action', 'warn,deny'], /action "deny"/],
@@ -38,16 +41,23 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     ['bad name', ['--target', 'vap', '--level', 'baseline', '--name', 'Team_A'], /name "Team_A"/],
     ['versions without namespace labels', ['--target', 'vap', '--level', 'baseline', '--versions', 'v1.25'], /versions: only a namespace-label bundle/],
     ['bad carried version', ['--target', 'vap', '--level', 'baseline', '--namespace-labels', '--versions', 'v1.25,v1.x'], /versions: invalid version "v1\.x"/],
-    ['namespaceLabels not a boolean', ['--config', config('labels.yaml', 'target: vap\nlevel: baseline\nnamespaceLabels: yes please\n')], /namespaceLabels must be boolean/],
+    ['namespaceLabels not a boolean', ['--config', config('labels.yaml', 'apiVersion: pss-compile.dev/v1alpha1\nkind: Bundle\ntarget: vap\nlevel: baseline\nnamespaceLabels: yes please\n')], /labels\.yaml:5:18: namespaceLabels: must be boolean, not "yes please"/],
     ['glob namespace', ['--target', 'gatekeeper', '--level', 'baseline', '--exempt-namespaces', 'kube-*'], /exempt namespace "kube-\*"/],
     ['bad runtime class', ['--target', 'vap', '--level', 'baseline', '--exempt-runtime-classes', 'Kata_1'], /exempt runtime class "Kata_1": must be a runtime class name/],
-    ['empty username in config', ['--config', config('user.yaml', 'target: vap\nlevel: baseline\nexemptUsernames: [""]\n')], /exempt username: must not be empty/],
+    ['empty username in config', ['--config', config('user.yaml', 'apiVersion: pss-compile.dev/v1alpha1\nkind: Bundle\ntarget: vap\nlevel: baseline\nexemptUsernames: [""]\n')], /user\.yaml:1:1: exempt username: must not be empty/],
     ['kube version too old', ['--target', 'vap', '--level', 'baseline', '--kube-version', '1.29'], /kube version "1\.29": must be 1\.30 or newer/],
     ['kube version malformed', ['--target', 'vap', '--level', 'baseline', '--kube-version', 'v1.30'], /kube version "v1\.30"/],
     ['unreadable config', ['--config', '/nonexistent/pss.yaml'], /cannot read config \/nonexistent\/pss\.yaml: ENOENT/],
-    ['bad YAML config', ['--config', config('bad.yaml', 'level: [baseline\n')], /invalid YAML in .*bad\.yaml/],
-    ['unknown config key', ['--config', config('key.yaml', 'target: gatekeeper\nlevl: baseline\n')], /invalid config .*must NOT have additional properties "levl"/],
-    ['bad config value', ['--config', config('val.yaml', 'target: gatekeeper\nlevel: bogus\n')], /invalid config .*level must be equal to one of the allowed values/],
+    ['bad YAML config', ['--config', config('bad.yaml', 'level: [baseline\n')], /bad\.yaml:2:1: invalid YAML: /],
+    ['unknown config key', ['--config', config('key.yaml', 'apiVersion: pss-compile.dev/v1alpha1\nkind: Bundle\ntarget: gatekeeper\nlevl: baseline\n')], /key\.yaml:4:1: unknown key "levl" \(did you mean "level"\?\)/],
+    ['bad config value', ['--config', config('val.yaml', 'apiVersion: pss-compile.dev/v1alpha1\nkind: Bundle\ntarget: gatekeeper\nlevel: bogus\n')], /val\.yaml:4:8: level: "bogus" is not allowed; one of privileged, baseline, restricted/],
+    ['a flat config from before apiVersion', ['--config', config('flat.yaml', 'target: gatekeeper\nlevel: baseline\n')], /flat\.yaml:1:1: missing apiVersion; a config starts with apiVersion: pss-compile\.dev\/v1alpha1/],
+    ['a mistyped choice', ['--target', 'vapp', '--level', 'baseline'], /argument 'vapp' is invalid\. Allowed choices are gatekeeper, vap, kyverno\. \(did you mean vap\?\)/],
+    ['a mistyped flag', ['--target', 'vap', '--levl', 'baseline'], /unknown option '--levl' \(did you mean --level\?\)/],
+    ['a value after --version', ['--target', 'vap', '--level', 'baseline', '--version', 'v1.30'], /--version prints the pss-compile version and takes no value or other options \("v1\.30": the policy version is --policy-version\)/],
+    ['--version among other flags', ['--target', 'vap', '--level', 'baseline', '--version'], /--version .* takes no value or other options; the policy version is --policy-version/],
+    ['a stray argument', ['--target', 'vap', '--level', 'baseline', 'v1.30'], /unexpected argument "v1\.30"/],
+    ['control characters in an echoed value', ['--target', 'vap', '--level', 'baseline', '--name', 'a\u001b[2Jb\nc'], /name "a\\u001b\[2Jb\\u000ac"/],
   ])('%s', (_, args, message) => {
     const out = join(dir, `out-${args.length}-${Math.random()}`);
     const r = run(...args, '--out', out);
@@ -58,13 +68,14 @@ describe('bad input: one line on stderr, exit code 2, nothing written', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('refuses to replace a directory that is not a pss-compile bundle', () => {
+  it('refuses to replace a file it did not write, and leaves every other file alone', () => {
     const out = tmp();
-    writeFileSync(join(out, 'precious.txt'), 'keep me');
-    const r = run('--target', 'gatekeeper', '--level', 'baseline', '--out', out);
+    writeFileSync(join(out, 'kustomization.yaml'), 'resources: [mine.yaml]\n');
+    const r = run('--target', 'vap', '--level', 'baseline', '--out', out);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/not a pss-compile bundle/);
-    expect(readdirSync(out)).toEqual(['precious.txt']);
+    expect(r.stderr).toMatch(/kustomization\.yaml exists and was not written by pss-compile; refusing to replace it/);
+    expect(readdirSync(out)).toEqual(['kustomization.yaml']);
+    expect(readFileSync(join(out, 'kustomization.yaml'), 'utf8')).toBe('resources: [mine.yaml]\n');
   });
 });
 
@@ -79,7 +90,7 @@ describe('output', () => {
   });
 
   it('prints a ConstraintTemplate and its Constraint for a level and version', () => {
-    const r = run('--target', 'gatekeeper', '--level', 'restricted', '--version', 'v1.30');
+    const r = run('--target', 'gatekeeper', '--level', 'restricted', '--policy-version', 'v1.30');
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith(`# generated by pss-compile ${PACKAGE_VERSION} — do not edit\n`)).toBe(true);
     const [template, constraint] = docsOf(r.stdout);
@@ -176,7 +187,7 @@ describe('output', () => {
   });
 
   it('prints a Kyverno ClusterPolicy per mode with rule-level failure actions', () => {
-    const r = run('--target', 'kyverno', '--level', 'baseline', '--version', 'v1.30', '--action', 'enforce,audit', '--kyverno-flavor', 'clusterpolicy');
+    const r = run('--target', 'kyverno', '--level', 'baseline', '--policy-version', 'v1.30', '--action', 'enforce,audit', '--kyverno-flavor', 'clusterpolicy');
     const [enforce, audit, workloads] = docsOf(r.stdout);
     expect(enforce!.kind).toBe('ClusterPolicy');
     expect(enforce!.spec.validationFailureAction).toBeUndefined();
@@ -221,7 +232,7 @@ describe('output', () => {
     expect(docsOf(privileged.stdout).filter((d) => d.kind === 'ConstraintTemplate')).toHaveLength(5);
     // the config key does the same as the flag
     const dir = tmp();
-    writeFileSync(join(dir, 'c.yaml'), 'target: vap\nadmissionConfig: ' + join(ROOT, 'policies/psa/pod-security.yaml') + '\nnamespaceLabels: true\nname: pss\n');
+    writeFileSync(join(dir, 'c.yaml'), 'apiVersion: pss-compile.dev/v1alpha1\nkind: Bundle\ntarget: vap\nadmissionConfig: ' + join(ROOT, 'policies/psa/pod-security.yaml') + '\nnamespaceLabels: true\nname: pss\n');
     expect(run('--config', join(dir, 'c.yaml')).stdout).toBe(r.stdout);
   });
 
@@ -230,7 +241,7 @@ describe('output', () => {
     expect(r).toEqual({ code: 0, stdout: `# generated by pss-compile ${PACKAGE_VERSION} — do not edit\n`, stderr: '' });
     const out = join(tmp(), 'bundle');
     expect(run('--target', target, '--level', 'privileged', '--out', out).code).toBe(0);
-    expect(readdirSync(out)).toEqual(['kustomization.yaml']);
+    expect(readdirSync(out)).toEqual(['kustomization.yaml', 'pss-compile.bundle.yaml']);
     expect(docsOf(readFileSync(join(out, 'kustomization.yaml'), 'utf8'))[0]!.resources).toEqual([]);
   });
 
@@ -241,7 +252,7 @@ describe('output', () => {
   });
 
   it('takes options from a config file, with flags overriding it', () => {
-    const r = run('--config', join(ROOT, 'policies/restricted-enforce.yaml'), '--version', 'v1.25', '--name', 'team-a');
+    const r = run('--config', join(ROOT, 'policies/restricted-enforce.yaml'), '--policy-version', 'v1.25', '--name', 'team-a');
     expect(r.code).toBe(0);
     const [template, constraint] = docsOf(r.stdout);
     expect(template!.metadata.name).toBe('teamaenforce');
@@ -251,10 +262,15 @@ describe('output', () => {
   });
 
   it.each(readdirSync(join(ROOT, 'policies')).filter((f) => f.endsWith('.yaml')))('compiles the example config policies/%s', (file) => {
-    const r = run('--config', join(ROOT, 'policies', file));
+    // a copy, so that a bundle set's outs land beside it rather than in the repository
+    const dir = tmp();
+    cpSync(join(ROOT, 'policies'), join(dir, 'policies'), { recursive: true });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/pss-compile.js'), '--config', join('policies', file)], { encoding: 'utf8', cwd: dir });
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(docsOf(r.stdout).length).toBeGreaterThan(0);
+    expect(r.status).toBe(0);
+    const outs = parseAllDocuments(readFileSync(join(ROOT, 'policies', file), 'utf8'))[0]!.toJS().bundles?.map((b: { out: string }) => b.out);
+    if (outs) for (const out of outs) expect(readdirSync(join(dir, 'policies', out))).toContain('kustomization.yaml');
+    else expect(docsOf(r.stdout).length).toBeGreaterThan(0);
   });
 
   it('is byte-deterministic on stdout and in --out', () => {
@@ -263,24 +279,27 @@ describe('output', () => {
     const [one, two] = [tmp(), tmp()].map((d) => join(d, 'bundle'));
     run(...args, '--out', one!);
     run(...args, '--out', two!);
-    const files = readdirSync(one!).sort();
-    expect(files).toEqual(readdirSync(two!).sort());
+    const files = walk(one!);
+    expect(files).toEqual(walk(two!));
     for (const f of files) expect(readFileSync(join(one!, f), 'utf8')).toBe(readFileSync(join(two!, f), 'utf8'));
   });
 
-  it('writes one file per resource and a kustomization, replacing an earlier bundle', () => {
+  it('writes one file per resource, kustomizations and a record, replacing an earlier bundle', () => {
     const out = join(tmp(), 'bundle');
     mkdirSync(out);
     expect(run('--target', 'gatekeeper', '--level', 'baseline', '--out', out).code).toBe(0);
-    expect(run('--target', 'gatekeeper', '--level', 'restricted', '--version', 'v1.25', '--out', out).code).toBe(0);
-    const files = readdirSync(out).sort();
+    expect(run('--target', 'gatekeeper', '--level', 'restricted', '--policy-version', 'v1.25', '--out', out).code).toBe(0);
+    const files = walk(out);
     expect(files.map((f) => f.replace(/[0-9a-f]{8}/, 'X'))).toEqual([
-      'constraint-pod-security-X-enforce.yaml',
-      'constrainttemplate-podsecurityXenforce.yaml',
+      'constraints/constraint-pod-security-X-enforce.yaml',
+      'constraints/kustomization.yaml',
       'kustomization.yaml',
+      'pss-compile.bundle.yaml',
+      'templates/constrainttemplate-podsecurityXenforce.yaml',
+      'templates/kustomization.yaml',
     ]);
-    const kustomization = docsOf(readFileSync(join(out, 'kustomization.yaml'), 'utf8'))[0]!;
-    expect(kustomization.resources.sort()).toEqual(files.filter((f) => f !== 'kustomization.yaml'));
+    const record = docsOf(readFileSync(join(out, 'pss-compile.bundle.yaml'), 'utf8'))[0]!;
+    expect(record.files).toEqual(files);
     for (const f of files) expect(readFileSync(join(out, f), 'utf8')).toMatch(/^# generated by pss-compile .* do not edit\n/);
   });
 });

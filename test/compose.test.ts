@@ -21,7 +21,7 @@ function kustomize(dir: string) {
 const CONFIGURATIONS: string[][] = [
   ['--admission-config', 'policies/psa/admission-configuration.yaml'],
   ['--admission-config', 'policies/psa/pod-security.yaml', '--exempt-namespaces', 'kube-system,monitoring'],
-  ['--level', 'restricted', '--version', 'v1.30'],
+  ['--level', 'restricted', '--policy-version', 'v1.30'],
   ['--level', 'restricted', '--action', 'warn,audit'],
 ];
 const TARGETS: string[][] = [

@@ -74,7 +74,7 @@ export function reasonTexts(m: Msg): string[] {
 
 /** The pod policy unit a shorthand bundle (enforce at t) compiles to. */
 export function enforceUnit(t: LevelVersion, extra: RawOptions = {}): PlanUnit {
-  const units = admissionPlan(resolveOptions({ target: 'gatekeeper', ...extra, level: t.level, version: t.version }));
+  const units = admissionPlan(resolveOptions({ target: 'gatekeeper', ...extra, level: t.level, policyVersion: t.version }));
   if (units.length !== 1) throw new Error(`want one unit at ${t.level}:${t.version}, got ${units.length}`);
   return units[0]!;
 }

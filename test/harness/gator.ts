@@ -46,7 +46,7 @@ const NAMESPACE = 'default';
 
 /** The Gatekeeper documents (ConstraintTemplate, Constraint) the target emits for a level and version. */
 export function gatekeeperDocuments(t: LevelVersion, kubeVersion?: string): Record<string, any>[] {
-  const docs = compile(resolveOptions({ target: 'gatekeeper', level: t.level, version: t.version, kubeVersion }));
+  const docs = compile(resolveOptions({ target: 'gatekeeper', level: t.level, policyVersion: t.version, kubeVersion }));
   return docs.flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
 }
 

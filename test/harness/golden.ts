@@ -1,6 +1,7 @@
 // Golden files: the compiler's output for each target, level and version
 // boundary, byte-compared by the tests. `--update` rewrites them, `--check`
-// exits 1 when any differs. No engines needed.
+// exits 1 when any differs. The config schema file is checked the same way.
+// No engines needed.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { toStream } from '../../src/bundle.js';
@@ -9,6 +10,7 @@ import { BOUNDARY_MINORS } from '../../src/model/registry.js';
 import { versionLabel } from '../../src/model/version.js';
 import { resolveOptions, type RawOptions } from '../../src/options.js';
 import { ROOT } from '../../src/render.js';
+import { SCHEMA_FILE, schemaText } from '../../src/config/schema.js';
 
 export const GOLDEN_DIR = join(ROOT, 'golden');
 
@@ -24,7 +26,7 @@ export function goldenCases(): Map<string, RawOptions> {
   ];
   for (const [dir, base] of flavours) {
     for (const level of ['baseline', 'restricted']) {
-      for (const version of versions) cases.set(`${dir}/${level}-${version}.yaml`, { ...base, level, version });
+      for (const version of versions) cases.set(`${dir}/${level}-${version}.yaml`, { ...base, level, policyVersion: version });
     }
     cases.set(`${dir}/privileged-latest.yaml`, { ...base, level: 'privileged' });
   }
@@ -38,7 +40,7 @@ export function goldenCases(): Map<string, RawOptions> {
     { target: 'vap', level: 'restricted', action: 'warn', exemptNamespaces: ['kube-system'] });
   cases.set('vap/options/restricted-latest-kube-1.35.yaml', { target: 'vap', level: 'restricted', kubeVersion: '1.35' });
   cases.set('gatekeeper/options/baseline-v1.30-warn-exempt.yaml',
-    { target: 'gatekeeper', level: 'baseline', version: 'v1.30', action: 'warn', exemptNamespaces: ['kube-system', 'gatekeeper-system'] });
+    { target: 'gatekeeper', level: 'baseline', policyVersion: 'v1.30', action: 'warn', exemptNamespaces: ['kube-system', 'gatekeeper-system'] });
   // every exemption kind PSA has, in every target and flavour
   const exempt = { exemptNamespaces: ['kube-system'], exemptUsernames: ['system:serviceaccount:ops:debugger'], exemptRuntimeClasses: ['kata'] };
   cases.set('gatekeeper/options/restricted-latest-exemptions.yaml', { target: 'gatekeeper', level: 'restricted', ...exempt });
@@ -83,6 +85,9 @@ export function goldenDrift(): string[] {
     else if (readFileSync(path, 'utf8') !== renderGolden(options)) drift.push(`differs: ${file}`);
   }
   for (const file of listFiles(GOLDEN_DIR)) if (!cases.has(file)) drift.push(`stale: ${file}`);
+  // the shipped config schema is generated too
+  const schema = join(ROOT, SCHEMA_FILE);
+  if (!existsSync(schema) || readFileSync(schema, 'utf8') !== schemaText()) drift.push(`differs: ${SCHEMA_FILE}`);
   return drift;
 }
 
@@ -94,7 +99,9 @@ function main(mode: string | undefined): number {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, renderGolden(options));
     }
-    console.log(`golden: wrote ${goldenCases().size} files under golden/`);
+    mkdirSync(dirname(join(ROOT, SCHEMA_FILE)), { recursive: true });
+    writeFileSync(join(ROOT, SCHEMA_FILE), schemaText());
+    console.log(`golden: wrote ${goldenCases().size} files under golden/, and ${SCHEMA_FILE}`);
     return 0;
   }
   if (mode === '--check') {

@@ -45,7 +45,7 @@ const KIND: Record<KyvernoEngineFlavor, string> = { vpol: 'ValidatingPolicy', cp
 /** The Kyverno documents the target emits for a level and version. */
 export function kyvernoDocuments(t: LevelVersion, flavor: KyvernoEngineFlavor): Doc[] {
   const kyvernoFlavor = flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy';
-  const docs = compile(resolveOptions({ target: 'kyverno', level: t.level, version: t.version, kyvernoFlavor }));
+  const docs = compile(resolveOptions({ target: 'kyverno', level: t.level, policyVersion: t.version, kyvernoFlavor }));
   return docs.flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
 }
 

@@ -19,7 +19,7 @@ const key = (t: LevelVersion): string => `${t.level}:${t.version}`;
 
 /** The VAP documents the target emits for a level and version. */
 export function vapDocuments(t: LevelVersion, kubeVersion = '1.30'): Record<string, any>[] {
-  const docs = compile(resolveOptions({ target: 'vap', level: t.level, version: t.version, kubeVersion }));
+  const docs = compile(resolveOptions({ target: 'vap', level: t.level, policyVersion: t.version, kubeVersion }));
   return docs.flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
 }
 

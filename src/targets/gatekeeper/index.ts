@@ -85,8 +85,9 @@ function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
     exemptNamespaces: o.exemptNamespaces,
   };
   return [
-    { file: `constrainttemplate-${context.templateName}.yaml`, yaml: render('gatekeeper/constrainttemplate.yaml.hbs', context) },
-    { file: `constraint-${context.constraintName}.yaml`, yaml: render('gatekeeper/constraint.yaml.hbs', context) },
+    // a Constraint's kind exists only once Gatekeeper has created it from the template: two stages
+    { file: `constrainttemplate-${context.templateName}.yaml`, stage: 'templates', yaml: render('gatekeeper/constrainttemplate.yaml.hbs', context) },
+    { file: `constraint-${context.constraintName}.yaml`, stage: 'constraints', yaml: render('gatekeeper/constraint.yaml.hbs', context) },
   ];
 }
 

@@ -1,0 +1,37 @@
+// --check: what a run would write, compared with what is on disk.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { unifiedDiff } from './diff.js';
+import { fsDo } from './errors.js';
+import { recordedFiles } from './write.js';
+
+export interface Drift {
+  path: string;
+  state: 'differs' | 'missing' | 'extra';
+  /** unified diff, from what is on disk to what would be written */
+  diff: string;
+}
+
+const read = (path: string): string | undefined =>
+  (existsSync(path) && statSync(path).isFile() ? fsDo('read', path, () => readFileSync(path, 'utf8')) : undefined);
+
+function compare(path: string, want: string): Drift | undefined {
+  const have = read(path);
+  if (have === want) return undefined;
+  return { path, state: have === undefined ? 'missing' : 'differs', diff: unifiedDiff(have ?? '', want, have === undefined ? '/dev/null' : path, path) };
+}
+
+export function checkBundleDir(dir: string, files: ReadonlyMap<string, string>): Drift[] {
+  const drift = [...files].flatMap(([rel, text]) => compare(join(dir, rel), text) ?? []);
+  const stale = existsSync(dir) ? recordedFiles(dir).filter((rel) => !files.has(rel) && read(join(dir, rel)) !== undefined) : [];
+  for (const rel of stale) {
+    const path = join(dir, rel);
+    drift.push({ path, state: 'extra', diff: unifiedDiff(read(path)!, '', path, '/dev/null') });
+  }
+  return drift;
+}
+
+export function checkStreamFile(path: string, text: string): Drift[] {
+  const d = compare(path, text);
+  return d ? [d] : [];
+}
