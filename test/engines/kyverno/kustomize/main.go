@@ -19,7 +19,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: kustomize DIR")
 		os.Exit(2)
 	}
-	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
+	// as `kubectl kustomize` and `kustomize build` run it without --reorder:
+	// a kustomization's sortOptions decide, else kustomize's legacy kind order
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionUnspecified
+	k := krusty.MakeKustomizer(opts)
 	resources, err := k.Run(filesys.MakeFsOnDisk(), os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
