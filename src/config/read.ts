@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, type RawOptions } from '../options.js';
+import { EnvironmentError } from '../output/errors.js';
 import { nearest } from '../suggest.js';
 import { API_VERSION, BUNDLE_PROPERTIES, CONFIG_SCHEMA, KINDS, PATTERN_HINTS } from './schema.js';
 
@@ -112,7 +113,10 @@ export async function readConfig(path: string): Promise<ConfigFile> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read config ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    // a wrong path is the user's; anything else (permissions, I/O) is the machine's
+    if (code && !['ENOENT', 'ENOTDIR', 'EISDIR'].includes(code)) throw new EnvironmentError('read', path, code);
+    throw new InputError(`cannot read config ${path}: ${code ?? (e as Error).message}`);
   }
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });

@@ -77,7 +77,8 @@ export function writeBundleDir(out: string, files: ReadonlyMap<string, string>):
   for (const rel of previous) {
     if (files.has(rel)) continue;
     const path = join(dir, rel);
-    if (existsSync(path) && lstatSync(path).isFile()) fsDo('remove', path, () => unlinkSync(path));
+    // a record can be edited by hand: remove only what still carries our header
+    if (existsSync(path) && lstatSync(path).isFile() && startsOurs(path)) fsDo('remove', path, () => unlinkSync(path));
     const parent = dirname(path);
     if (parent !== dir && existsSync(parent) && readdirSync(parent).length === 0) fsDo('remove', parent, () => rmdirSync(parent));
   }
