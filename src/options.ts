@@ -72,6 +72,12 @@ export interface RawOptions {
   kyvernoFlavor?: string;
 }
 
+/** Every key RawOptions has: resolveOptions refuses others, so a renamed option cannot be silently ignored. */
+export const RAW_OPTION_KEYS = [
+  'target', 'level', 'policyVersion', 'action', 'defaults', 'admissionConfig', 'name', 'namespaceLabels', 'versions',
+  'exemptNamespaces', 'exemptUsernames', 'exemptRuntimeClasses', 'regoVersion', 'kubeVersion', 'gatekeeperEngine', 'kyvernoFlavor',
+] as const satisfies readonly (keyof RawOptions)[];
+
 /** admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is GA from Kubernetes 1.30 */
 export const MIN_KUBE_MINOR = 30;
 
@@ -101,6 +107,8 @@ const isDnsSubdomain = (name: string): boolean =>
   name.length <= 253 && name.split('.').every((label) => DNS_LABEL.test(label));
 
 export function resolveOptions(raw: RawOptions): CompileOptions {
+  const unknown = Object.keys(raw).find((k) => !(RAW_OPTION_KEYS as readonly string[]).includes(k));
+  if (unknown !== undefined) throw new Error(`unknown option "${unknown}"`);
   // the same rules as PSA's configuration validation
   const exemptNamespaces = nameList(raw.exemptNamespaces, (ns) =>
     (ns.length > 63 || !DNS_LABEL.test(ns) ? `exempt namespace "${ns}": must be a namespace name (RFC 1123 label)` : undefined));

@@ -12,7 +12,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ROOT, PACKAGE_VERSION } from '../src/render.js';
-import { CONFIG_SCHEMA, SCHEMA_FILE } from '../src/config/schema.js';
+import { BUNDLE_PROPERTIES, CONFIG_SCHEMA, SCHEMA_FILE } from '../src/config/schema.js';
+import { RAW_OPTION_KEYS } from '../src/options.js';
 import { runDiff, runExplain } from '../src/explain/index.js';
 
 const CLI = join(ROOT, 'bin/pss-compile.js');
@@ -119,6 +120,8 @@ describe('bundle sets and the config schema', () => {
       if (file.includes('/policies/')) expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/pss-compile.schema.json');
     }
     expect(validate({ apiVersion: 'pss-compile.dev/v1alpha1', kind: 'Bundle', levl: 'baseline' })).toBe(false);
+    // a bundle's keys are the compiler's options, plus where it goes
+    expect(Object.keys(BUNDLE_PROPERTIES).sort()).toEqual([...RAW_OPTION_KEYS, 'out'].sort());
   });
 });
 

@@ -32,7 +32,7 @@ function crdSchema(path: string, version: string): Schema {
 const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
 const docs = (o: RawOptions) => compile(resolveOptions(o)).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Schema));
 const VARIANTS: RawOptions[] = ['privileged', 'baseline', 'restricted'].flatMap((level) =>
-  ['v1.0', 'v1.19', 'v1.25', 'v1.35', 'latest'].map((version) => ({ level, version })));
+  ['v1.0', 'v1.19', 'v1.25', 'v1.35', 'latest'].map((policyVersion) => ({ level, policyVersion })));
 const OPTIONS: RawOptions[] = [{}, { action: 'warn', exemptNamespaces: ['kube-system'] }, { action: 'audit' }, { action: 'enforce,warn,audit' }];
 /** configurations with each mode at its own level: pod and workload units of every mode */
 const MIXED: RawOptions[] = [

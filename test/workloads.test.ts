@@ -40,7 +40,7 @@ describe.each(['vpol', 'cpol'] as KyvernoEngineFlavor[])('kyverno-%s on workload
 
   // the bundle of a configuration that warns at t, as PSA's warn mode
   const warnDocuments = (t: LevelVersion) => compile(resolveOptions({
-    target: 'kyverno', level: t.level, version: t.version, action: 'warn', kyvernoFlavor: flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy',
+    target: 'kyverno', level: t.level, policyVersion: t.version, action: 'warn', kyvernoFlavor: flavor === 'vpol' ? 'validatingpolicy' : 'clusterpolicy',
   })).flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Record<string, any>));
 
   it('never denies a workload: warn and audit only, and enforce alone gives workloads nothing', () => {

@@ -28,7 +28,7 @@ export function matrix(): RawOptions[] {
     { target: 'kyverno', kyvernoFlavor: 'validatingpolicy' }, { target: 'kyverno', kyvernoFlavor: 'clusterpolicy' },
   ];
   return flavours.flatMap((f) => (['privileged', 'baseline', 'restricted'] as const)
-    .flatMap((level) => ALL_MINORS.map((m) => ({ ...f, level, version: versionLabel(m) }))));
+    .flatMap((level) => ALL_MINORS.map((m) => ({ ...f, level, policyVersion: versionLabel(m) }))));
 }
 
 /** The whole matrix compiled in this process: the first (cold) run and the median of the next ones. */
