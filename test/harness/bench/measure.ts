@@ -164,6 +164,6 @@ export async function kyvernoCli(policies: readonly Doc[], runs: number, copies 
 
 /** The documents of our bundle for restricted:latest, as a user's bundle would be read back. */
 export function ourDocuments(o: RawOptions): Doc[] {
-  return compile(resolveOptions({ ...TARGET, ...o }))
+  return compile(resolveOptions({ level: TARGET.level, policyVersion: TARGET.version, ...o }))
     .flatMap((d) => parseAllDocuments(d.yaml).map((x) => x.toJS() as Doc));
 }
