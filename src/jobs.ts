@@ -4,8 +4,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { loadAdmissionConfig } from './admissionConfig/index.js';
 import { readConfig, type BundleEntry } from './config/read.js';
-import { MODES } from './model/admission.js';
-import { InputError, resolveOptions, type CompileOptions, type RawOptions } from './options.js';
+import { defaultsOf, InputError, resolveOptions, type CompileOptions, type RawOptions } from './options.js';
 import { RECORD_FILE } from './output/record.js';
 
 export interface Job {
@@ -31,15 +30,10 @@ function withAdmissionConfig(raw: RawOptions): RawOptions {
   if (raw.admissionConfig === undefined) return raw;
   if (raw.defaults !== undefined) throw new InputError('defaults: given both inline and by admissionConfig');
   const psa = loadAdmissionConfig(raw.admissionConfig);
-  const defaults: Record<string, string> = {};
-  for (const m of MODES) {
-    defaults[m] = psa.defaults[m].level;
-    defaults[`${m}-version`] = psa.defaults[m].version;
-  }
   const { admissionConfig: _, ...rest } = raw;
   return {
     ...rest,
-    defaults,
+    defaults: defaultsOf((m) => psa.defaults[m]),
     exemptNamespaces: raw.exemptNamespaces ?? psa.exemptions.namespaces,
     exemptUsernames: raw.exemptUsernames ?? psa.exemptions.usernames,
     exemptRuntimeClasses: raw.exemptRuntimeClasses ?? psa.exemptions.runtimeClasses,

@@ -204,13 +204,14 @@ function defaultName(modes: Record<Mode, ModeSetting>, exemptions: string[][], l
   return `pod-security-${createHash('sha256').update(canonical).digest('hex').slice(0, 8)}`;
 }
 
+/** A PodSecurityConfiguration's defaults map (enforce, enforce-version, …) from each mode's level and version text. */
+export function defaultsOf(setting: (m: Mode) => { level: string; version: string }): Record<string, string> {
+  return Object.fromEntries(MODES.flatMap((m) => [[m, setting(m).level], [`${m}-version`, setting(m).version]]));
+}
+
 /** The bundle entry that resolves to exactly these options: what a bundle directory records. */
 export function recordedOptions(o: CompileOptions): RawOptions {
-  const defaults: Record<string, string> = {};
-  for (const m of MODES) {
-    defaults[m] = o.modes[m].level;
-    defaults[`${m}-version`] = o.modes[m].version.label;
-  }
+  const defaults = defaultsOf((m) => ({ level: o.modes[m].level, version: o.modes[m].version.label }));
   const cel = o.target !== 'gatekeeper' || o.gatekeeperEngine !== 'rego';
   return {
     target: o.target,

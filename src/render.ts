@@ -17,7 +17,7 @@ function packageRoot(): string {
 
 export const ROOT = packageRoot();
 const hbs = Handlebars.create();
-export const MANAGED_BY = 'pss-compile';
+const MANAGED_BY = 'pss-compile';
 
 /** a YAML double-quoted scalar (JSON strings are valid YAML) */
 hbs.registerHelper('yaml', (value: unknown) => new hbs.SafeString(JSON.stringify(value)));

@@ -1,7 +1,6 @@
 // Config files: one bundle (kind Bundle) or a set of them (kind BundleSet),
 // validated against the schema, with errors that point at file, line and column.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, type RawOptions } from '../options.js';
 import { EnvironmentError } from '../output/errors.js';
@@ -148,5 +147,3 @@ export async function readConfig(path: string): Promise<ConfigFile> {
   const where = kind === 'BundleSet' ? bundles.map((_, i) => at(position(doc, counter, ['bundles', i]))) : [at({ line: 1, col: 1 })];
   return { path, kind, bundles, where, ...(Array.isArray(data.files) ? { files: data.files as string[] } : {}) };
 }
-
-export const configDir = (config: ConfigFile): string => dirname(config.path);
