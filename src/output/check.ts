@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unifiedDiff } from './diff.js';
 import { fsDo } from './errors.js';
-import { recordedFiles } from './write.js';
+import { recordedFiles, startsOurs } from './write.js';
 
 export interface Drift {
   path: string;
@@ -23,7 +23,8 @@ function compare(path: string, want: string): Drift | undefined {
 
 export function checkBundleDir(dir: string, files: ReadonlyMap<string, string>): Drift[] {
   const drift = [...files].flatMap(([rel, text]) => compare(join(dir, rel), text) ?? []);
-  const stale = existsSync(dir) ? recordedFiles(dir).filter((rel) => !files.has(rel) && read(join(dir, rel)) !== undefined) : [];
+  // what a write would remove: recorded, no longer generated, and still ours
+  const stale = existsSync(dir) ? recordedFiles(dir).filter((rel) => !files.has(rel) && read(join(dir, rel)) !== undefined && startsOurs(join(dir, rel))) : [];
   for (const rel of stale) {
     const path = join(dir, rel);
     drift.push({ path, state: 'extra', diff: unifiedDiff(read(path)!, '', path, '/dev/null') });

@@ -16,7 +16,7 @@ import { RECORD_FILE } from './record.js';
 /** A record entry we may act on: a relative path inside the bundle, nothing else. */
 const SAFE_ENTRY = /^(?!\.\.?\/)[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)?$/;
 
-function startsOurs(path: string): boolean {
+export function startsOurs(path: string): boolean {
   const fd = fsDo('read', path, () => openSync(path, 'r'));
   try {
     const buf = Buffer.alloc(OURS.length);
