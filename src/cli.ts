@@ -173,7 +173,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const drift = jobs.flatMap((job, i) => check(job, outputs[i]!));
-  const report = drift.map((d) => `${d.state}: ${d.path}\n`).join('') + (flags.diff ? drift.map((d) => d.diff).join('') : '');
+  const report = drift.map((d) => `${d.state}: ${d.path}\n`).join('') + (flags.diff ? drift.map((d) => d.diff()).join('') : '');
   writeStdout(report || jobs.map((j) => `up to date: ${j.out}\n`).join(''));
   if (drift.length > 0) {
     process.stderr.write(`pss-compile: ${drift.length} file${drift.length === 1 ? '' : 's'} would change; run without --check to write them\n`);

@@ -8,8 +8,8 @@ import { recordedFiles, startsOurs } from './write.js';
 export interface Drift {
   path: string;
   state: 'differs' | 'missing' | 'extra';
-  /** unified diff, from what is on disk to what would be written */
-  diff: string;
+  /** unified diff, from what is on disk to what would be written: computed only for --diff */
+  diff: () => string;
 }
 
 const read = (path: string): string | undefined =>
@@ -18,16 +18,16 @@ const read = (path: string): string | undefined =>
 function compare(path: string, want: string): Drift | undefined {
   const have = read(path);
   if (have === want) return undefined;
-  return { path, state: have === undefined ? 'missing' : 'differs', diff: unifiedDiff(have ?? '', want, have === undefined ? '/dev/null' : path, path) };
+  return { path, state: have === undefined ? 'missing' : 'differs', diff: () => unifiedDiff(have ?? '', want, have === undefined ? '/dev/null' : path, path) };
 }
 
 export function checkBundleDir(dir: string, files: ReadonlyMap<string, string>): Drift[] {
   const drift = [...files].flatMap(([rel, text]) => compare(join(dir, rel), text) ?? []);
   // what a write would remove: recorded, no longer generated, and still ours
-  const stale = existsSync(dir) ? recordedFiles(dir).filter((rel) => !files.has(rel) && read(join(dir, rel)) !== undefined && startsOurs(join(dir, rel))) : [];
-  for (const rel of stale) {
+  for (const rel of existsSync(dir) ? recordedFiles(dir) : []) {
     const path = join(dir, rel);
-    drift.push({ path, state: 'extra', diff: unifiedDiff(read(path)!, '', path, '/dev/null') });
+    const have = files.has(rel) ? undefined : read(path);
+    if (have !== undefined && startsOurs(path)) drift.push({ path, state: 'extra', diff: () => unifiedDiff(have, '', path, '/dev/null') });
   }
   return drift;
 }
