@@ -107,7 +107,8 @@ describe('admission cases', async () => {
     ['treats resize as an ignored subresource', 'fail-open', (r) => r.replace('"status"}', '"status", "resize"}'), /resize-subresource-image/],
     ['warns about a pod that enforce rejects', 'warn reports', (r) => r.replace(/^\tnot _enforce_denies\n/gm, ''), /recommended\/create-baseline-violation/],
     ['reads a CronJob\'s pod template where a Job keeps it', 'warn reports', (r) => r.replace(/\["spec", "jobTemplate", "spec", "template"\]/, '["spec", "template"]'), /cronjob-/],
-    ['compares usernames by prefix', 'fail-open', (r) => r.replace(/(object\.get\(input, \["review", "userInfo", "username"\], ""\)) in (\{[^}]*\})/, 'some u in $2; startswith($1, u)'), /exempt-user-suffix-near-miss/],
+    ['compares usernames by prefix', 'fail-open', (r) => r.replace(/(object\.get\(input, \["review", "userInfo", "username"\], ""\)) (?:in (\{[^}]*\}|_exempt_usernames)|== ("[^"]*"))/,
+      (_, user: string, set?: string, one?: string) => (set ? `some u in ${set}; startswith(${user}, u)` : `startswith(${user}, ${one})`)), /exempt-user-suffix-near-miss/],
   ];
   it.each(planted)('catches a bundle that %s', async (_, kind, edit, where) => {
     const { engines: [report] } = await compareAdmission(dirs, [new RegoWasmAdmissionEngine('v1', edit, 'planted')]);

@@ -69,6 +69,12 @@ export function overridingCheck(id: string, minor: number): string | undefined {
   return CHECK_ORDER.find((c) => revisionAt(c, minor)?.overrides?.includes(id))?.id;
 }
 
+/** `id: summary`, the line generated code puts above a check; other validations (label mode's guards) keep their name */
+export function checkTitle(id: string): string {
+  const check = CHECKS.find((c) => c.id === id);
+  return check ? `${id} (${check.level}): ${check.summary}` : id;
+}
+
 /** Every minor from v1.0 to the newest revision. */
 export const ALL_MINORS: readonly number[] = Array.from({ length: NEWEST_MINOR + 1 }, (_, i) => i);
 

@@ -14,5 +14,7 @@ export interface Revision {
 export interface Check {
   id: string;
   level: 'baseline' | 'restricted';
+  /** the Pod Security Standards control it enforces, in one line */
+  summary: string;
   revisions: readonly Revision[];
 }

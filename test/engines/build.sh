@@ -14,9 +14,9 @@ exec 9>"$cache/.lock"
 flock 9
 
 stamp=$(cat "$0" "$here"/core/go.mod "$here"/core/go.sum "$here"/core/oracle/*.go "$here"/core/vap/*.go "$here"/core/admission/*.go "$here"/kyverno/go.mod "$here"/kyverno/go.sum "$here"/kyverno/kustomize/*.go "$here"/kyverno/vpol/*.go "$here"/kyverno/cpol/*.go \
-  "$here"/gator/go.mod "$here"/gator/go.sum "$here"/gator/review/*.go | sha256sum | cut -c1-16)
+  "$here"/gator/go.mod "$here"/gator/go.sum "$here"/gator/review/*.go "$here"/regal/go.mod "$here"/regal/go.sum | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] \
-   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/kyverno-vpol" ] && [ -x "$bin/kyverno-cpol" ] && [ -x "$bin/gator" ] && [ -x "$bin/gatekeeper-review" ] \
+   && [ -x "$bin/opa" ] && [ -x "$bin/oracle" ] && [ -x "$bin/vap" ] && [ -x "$bin/admission" ] && [ -x "$bin/kyverno" ] && [ -x "$bin/kustomize" ] && [ -x "$bin/kyverno-vpol" ] && [ -x "$bin/kyverno-cpol" ] && [ -x "$bin/gator" ] && [ -x "$bin/gatekeeper-review" ] && [ -x "$bin/regal" ] \
    && [ -f "$cache/corpus-dir" ] && [ -f "$cache/kyverno-module-dir" ] && [ -f "$cache/gatekeeper-framework-dir" ]; then
   echo "$cache"
   exit 0
@@ -62,6 +62,10 @@ mv "$bin/gator.tmp" "$bin/gator"
 mv "$bin/gatekeeper-review.tmp" "$bin/gatekeeper-review"
 # The ConstraintTemplate CRD ships in Gatekeeper's constraint framework module
 (cd "$here/gator" && go list -m -f '{{.Dir}}' github.com/open-policy-agent/frameworks/constraint) > "$cache/gatekeeper-framework-dir"
+# Regal, the Rego linter, from its own module (it embeds its own OPA), for the lint tests of the generated Rego
+echo "building regal (the Rego linter)..." >&2
+(cd "$here/regal" && go build -trimpath -buildvcs=false -o "$bin/regal.tmp" github.com/open-policy-agent/regal)
+mv "$bin/regal.tmp" "$bin/regal"
 echo "$stamp" > "$cache/stamp"
 echo "engines built in $(( $(date +%s) - start ))s" >&2
 echo "$cache"

@@ -7,6 +7,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CEL_BUDGET, celCost, labelBundleSizes, labelCelCost, policyCost } from './cost.js';
+import { READABILITY_GOALS, levelCelCost, readabilityFigures } from './readability.js';
 import { ensureEngines } from './engines.js';
 import { compileCli, compileMatrix, gatorBench, kyvernoCli, ourDocuments, reference, regoWasm, type GatorBench } from './bench/measure.js';
 import { loadPeerBundle } from './bench/peer.js';
@@ -96,6 +97,9 @@ async function main(argv: string[]): Promise<number> {
   };
   log('CEL cost');
   const cost = { budget: CEL_BUDGET, policy: 'restricted:latest', figures: celCost() };
+  log('readability of the generated files, and CEL cost per level');
+  const readable = readabilityFigures();
+  const levelCost = await attempt('CEL cost per level', () => levelCelCost());
   log('namespace-label bundles: CEL cost and size');
   const labels = await attempt('label-mode CEL cost', () => ({ cost: labelCelCost(), sizes: labelBundleSizes() }));
   log('Kyverno CLI');
@@ -141,7 +145,8 @@ async function main(argv: string[]): Promise<number> {
       evaluatorOnlyOverRegoFloor: ref.evaluatorOnlyPodsPerSecond / rego.floorPodsPerSecond,
     },
     gatekeeper,
-    cel: { cost },
+    cel: { cost, levels: levelCost },
+    readability: { goals: READABILITY_GOALS, figures: readable },
     namespaceLabels: labels,
     kyverno,
     ...(compared ? { compare: compared } : {}),
@@ -174,6 +179,12 @@ async function main(argv: string[]): Promise<number> {
         `${f.compliant} / ${f.violating} (${(f.budgetShare * 100).toFixed(3)}%)`, f.containers === 100 ? '< 2%' : '', '']),
       ...labels.sizes.map((z) => [`size.namespaceLabels ${z.target}, versions ${z.versions} (${z.epochs} rule sets)`, `${fmt(z.bytes / 1024)} KiB`, '', '']),
     ]),
+    ...readable.map((f) => [`readability ${f.target} ${f.level} (KiB; longest line; largest / median CEL)`,
+      `${fmt(f.bytes / 1024)}; ${f.longestLine}; ${f.largestExpression} / ${f.medianExpression}`,
+      `≤ ${READABILITY_GOALS.longestLine}; ≤ ${READABILITY_GOALS.largestExpression}${f.target === 'vap' && f.level === 'restricted' ? `; ≤ ${READABILITY_GOALS.restrictedVapBytes / 1024} KiB` : ''}`, '']),
+    ...(failed(levelCost) ? [['cel.cost per level', 'error', '', '']] : levelCost.map((c) => [
+      `cel.cost ${c.level}:latest ${c.containers} container${c.containers > 1 ? 's' : ''} (compliant / violating)`,
+      `${c.compliant} / ${c.violating} (${(c.budgetShare * 100).toFixed(3)}%)`, '', ''])),
     ['kyverno.vpol (CLI, per pod; whole bundle)', kb(kyverno.vpol), '', compared?.kyvernoFlavor === 'vpol' ? kv(compared.kyverno) : ''],
     ['kyverno.cpol (CLI, per pod; whole bundle)', kb(kyverno.cpol), '', compared?.kyvernoFlavor === 'cpol' ? kv(compared.kyverno) : ''],
   ].map((r) => (compared ? r : r.slice(0, 3)));

@@ -7,6 +7,8 @@ import { ROOT } from '../../src/render.js';
 export interface EngineBinaries {
   cache: string;
   opa: string;
+  /** Regal, the Rego linter */
+  regal: string;
   oracle: string;
   /** upstream fixture corpus, read in place from the pinned module */
   corpusDir: string;
@@ -28,6 +30,7 @@ export function ensureEngines(): EngineBinaries {
   built = {
     cache,
     opa: join(cache, 'bin/opa'),
+    regal: join(cache, 'bin/regal'),
     oracle: join(cache, 'bin/oracle'),
     corpusDir: readFileSync(join(cache, 'corpus-dir'), 'utf8').trim(),
     psaVersion: readFileSync(join(cache, 'psa-version'), 'utf8').trim(),

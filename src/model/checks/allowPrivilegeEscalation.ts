@@ -14,6 +14,7 @@ const rule: Omit<Rule, 'check'> = {
 export const allowPrivilegeEscalation: Check = {
   id: 'allowPrivilegeEscalation',
   level: 'restricted',
+  summary: 'Privilege Escalation: containers must set allowPrivilegeEscalation to false',
   revisions: [
     { since: 8, rule },
     { since: 25, rule: { ...rule, allowWhen: windowsPod } },

@@ -17,6 +17,7 @@ const allowedAnnotation = any(eq([], '', ''), eq([], 'runtime/default'), prefix(
 export const appArmorProfile: Check = {
   id: 'appArmorProfile',
   level: 'baseline',
+  summary: 'AppArmor: the profile may only be RuntimeDefault or Localhost (field or annotation)',
   // The field checks were added to the v1.0 function in place, so they apply at every version.
   revisions: [{
     since: 0,

@@ -13,6 +13,7 @@ const nonDefault = not(oneOf([], DEFAULT_CAPABILITIES, ''));
 export const capabilities_baseline: Check = {
   id: 'capabilities_baseline',
   level: 'baseline',
+  summary: 'Capabilities: adding capabilities beyond the default set is forbidden',
   revisions: [{
     since: 0,
     rule: {

@@ -28,6 +28,7 @@ const rule: Omit<Rule, 'check'> = {
 export const capabilities_restricted: Check = {
   id: 'capabilities_restricted',
   level: 'restricted',
+  summary: 'Capabilities: containers must drop ALL and may add only NET_BIND_SERVICE',
   revisions: [
     { since: 22, rule, overrides: ['capabilities_baseline'] },
     // Windows pods pass, and the baseline capabilities check stays replaced for them

@@ -6,6 +6,7 @@ const NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'] as const;
 export const hostNamespaces: Check = {
   id: 'hostNamespaces',
   level: 'baseline',
+  summary: 'Host Namespaces: sharing the host\'s network, PID or IPC namespace is forbidden',
   revisions: [{
     since: 0,
     rule: {

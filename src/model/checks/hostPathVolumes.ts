@@ -4,6 +4,7 @@ import type { Check } from '../types.js';
 export const hostPathVolumes: Check = {
   id: 'hostPathVolumes',
   level: 'baseline',
+  summary: 'HostPath Volumes: hostPath volumes are forbidden',
   revisions: [{
     since: 0,
     rule: {

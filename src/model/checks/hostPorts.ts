@@ -6,6 +6,7 @@ const usesHostPort = not(eq(['hostPort'], 0, 0));
 export const hostPorts: Check = {
   id: 'hostPorts',
   level: 'baseline',
+  summary: 'Host Ports: host ports are forbidden',
   revisions: [{
     since: 0,
     rule: {

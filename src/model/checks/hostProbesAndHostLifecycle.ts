@@ -13,6 +13,7 @@ const hostValues: ValueSource[] = HOSTS.map((path) => ({ anchor: 'containers', p
 export const hostProbesAndHostLifecycle: Check = {
   id: 'hostProbesAndHostLifecycle',
   level: 'baseline',
+  summary: 'Host Probes / Lifecycle Hooks: probe and lifecycle handlers must not set a host',
   revisions: [{
     since: 34,
     rule: {

@@ -5,6 +5,7 @@ import type { Check } from '../types.js';
 export const privileged: Check = {
   id: 'privileged',
   level: 'baseline',
+  summary: 'Privileged Containers: privileged containers are forbidden',
   revisions: [{
     since: 0,
     rule: {

@@ -19,6 +19,7 @@ export const procMountRule: Omit<Rule, 'check'> = {
 export const procMount: Check = {
   id: 'procMount',
   level: 'baseline',
+  summary: '/proc Mount Type: only the Default proc mount is allowed',
   revisions: [
     { since: 0, rule: procMountRule },
     { since: 35, rule: { ...procMountRule, allowWhen: userNamespacePod } },

@@ -5,5 +5,6 @@ import { procMountRule } from './procMount.js';
 export const procMount_restricted: Check = {
   id: 'procMount_restricted',
   level: 'restricted',
+  summary: '/proc Mount Type: only the Default proc mount is allowed, user-namespaced pods included',
   revisions: [{ since: 35, rule: procMountRule, overrides: ['procMount'] }],
 };

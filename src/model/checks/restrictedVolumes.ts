@@ -7,6 +7,7 @@ const restricted = not(any(...ALLOWED_VOLUME_SOURCES.map((source) => set([source
 export const restrictedVolumes: Check = {
   id: 'restrictedVolumes',
   level: 'restricted',
+  summary: 'Volume Types: only configMap, csi, downwardAPI, emptyDir, ephemeral, image, PVC, projected and secret',
   revisions: [{
     since: 0,
     overrides: ['hostPathVolumes'],

@@ -26,6 +26,7 @@ const rule: Omit<Rule, 'check'> = {
 export const runAsNonRoot: Check = {
   id: 'runAsNonRoot',
   level: 'restricted',
+  summary: 'Running as Non-root: containers must run as non-root users',
   revisions: [
     { since: 0, rule },
     { since: 35, rule: { ...rule, allowWhen: userNamespacePod } },

@@ -16,6 +16,7 @@ const rule: Omit<Rule, 'check'> = {
 export const runAsUser: Check = {
   id: 'runAsUser',
   level: 'restricted',
+  summary: 'Running as Non-root user: runAsUser must not be 0',
   revisions: [
     { since: 23, rule },
     { since: 35, rule: { ...rule, allowWhen: userNamespacePod } },

@@ -46,5 +46,6 @@ const TYPES_1_0 = ['', 'container_t', 'container_init_t', 'container_kvm_t'];
 export const seLinuxOptions: Check = {
   id: 'seLinuxOptions',
   level: 'baseline',
+  summary: 'SELinux: custom SELinux users and roles are forbidden, types limited to the container ones',
   revisions: [revision(0, TYPES_1_0), revision(31, [...TYPES_1_0, 'container_engine_t'])],
 };

@@ -7,6 +7,7 @@ const allowedAnnotation = any(eq([], 'runtime/default'), eq([], 'docker/default'
 export const seccompProfile_baseline: Check = {
   id: 'seccompProfile_baseline',
   level: 'baseline',
+  summary: 'Seccomp: the Unconfined profile is forbidden',
   revisions: [
     {
       since: 0,

@@ -28,6 +28,7 @@ const rule: Omit<Rule, 'check'> = {
 export const seccompProfile_restricted: Check = {
   id: 'seccompProfile_restricted',
   level: 'restricted',
+  summary: 'Seccomp: the profile must be RuntimeDefault or Localhost',
   revisions: [
     { since: 19, rule, overrides: ['seccompProfile_baseline'] },
     { since: 25, rule: { ...rule, allowWhen: windowsPod }, overrides: ['seccompProfile_baseline'] },

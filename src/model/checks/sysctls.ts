@@ -29,4 +29,9 @@ const revisions: Revision[] = ADDED.map(([since], i) => {
   };
 });
 
-export const sysctls: Check = { id: 'sysctls', level: 'baseline', revisions };
+export const sysctls: Check = {
+  id: 'sysctls',
+  level: 'baseline',
+  summary: 'Sysctls: only the safe sysctls may be set',
+  revisions,
+};

@@ -6,6 +6,7 @@ import type { Check } from '../types.js';
 export const windowsHostProcess: Check = {
   id: 'windowsHostProcess',
   level: 'baseline',
+  summary: 'HostProcess: Windows HostProcess pods and containers are forbidden',
   revisions: [{
     since: 0,
     rule: {

@@ -9,7 +9,7 @@ import { NAMESPACE_LOOKUP_FAILED } from '../../model/namespaceLabels.js';
 import {
   NAMESPACE_NOT_FOUND, NOT_CARRIED_REASON, VERSION_NOT_CARRIED, type InForce, type LabelledPolicy, type ModeSelection, type VersionedRule,
 } from '../../rules/labels.js';
-import { CelWriter, celLit, podVariables, silenced, type CelOptions, type CelPolicy, type CelValidation, type CelVariable } from './lower.js';
+import { CelWriter, celLit, podVariables, silenced, type CelOptions, type CelPolicy, type CelValidation, type CelVariable, type MsgPart } from './lower.js';
 
 const LABELS = 'variables.nsLabels';
 const list = (xs: readonly (string | number)[]): string => `[${xs.map((x) => celLit(x)).join(', ')}]`;
@@ -85,13 +85,25 @@ function inForceCond(f: InForce, carried: readonly number[], names: Names): stri
     .map((l) => `(${and(`${level} == ${celLit(l)}`, epochCond(f[l], carried, epoch))})`).join(' || ');
 }
 
-function versionedValidation(w: CelWriter, p: LabelledPolicy, r: VersionedRule, names: Names, prefix: string): CelValidation {
-  const arms = r.revisions.map((rev) => ({ when: inForceCond(rev.inForce, p.carried, names), ...w.rule(rev.rule, prefix) }));
-  return {
-    check: r.check,
-    expression: arms.reduceRight((rest, a) => `(${a.when}) ? (${a.expression}) : ${rest}`, 'true'),
-    messageExpression: arms.reduceRight((rest, a) => `(${a.when}) ? (${a.messageExpression}) : ${rest}`, '""'),
-  };
+/**
+ * A check's validation choosing among its carried revisions. With several,
+ * each revision's message is a variable (`<check>_v1_<N>_message`): the
+ * engines evaluate a variable only when read, so only the selected one runs.
+ */
+function versionedValidation(w: CelWriter, p: LabelledPolicy, r: VersionedRule, names: Names, prefix?: MsgPart): CelValidation | { check: string; expression: string } {
+  // a check with several carried revisions names each revision's variables after the version it starts at
+  const several = r.revisions.length > 1;
+  const stem = (f: InForce) => (several ? `${r.check}_v1_${Math.min(...f.baseline, ...f.restricted)}` : r.check);
+  const arms = r.revisions.map((rev) => {
+    const s = stem(rev.inForce);
+    // enforce's checks, read only to silence warn, need no message
+    const v = prefix === undefined ? { expression: w.passes(rev.rule, s), messageExpression: '' } : w.rule(rev.rule, prefix, s);
+    return { when: inForceCond(rev.inForce, p.carried, names), expression: v.expression, message: v.messageExpression, stem: s };
+  });
+  const expression = arms.reduceRight((rest, a) => `(${a.when}) ? (${a.expression}) : ${rest}`, 'true');
+  if (prefix === undefined) return { check: r.check, expression };
+  const message = (a: (typeof arms)[number]) => (several ? w.variable(`${a.stem}_message`, a.message) : `(${a.message})`);
+  return { check: r.check, expression, messageExpression: arms.reduceRight((rest, a) => `(${a.when}) ? ${message(a)} : ${rest}`, '""') };
 }
 
 /** `violates PodSecurity "<level>:<version>": ` with the selected level and version */
@@ -103,13 +115,12 @@ function prefixExpr(p: LabelledPolicy, names: Names): string {
 export function lowerLabelledToCel(p: LabelledPolicy, o: CelOptions): CelPolicy {
   const w = new CelWriter(o);
   // a namespaced request has namespaceObject; one without a name (gator's) was not found
-  const variables: CelVariable[] = [
-    { name: 'nsFound', expression: 'namespaceObject != null && namespaceObject.?metadata.?name.orValue("") != ""' },
-    { name: 'nsLabels', expression: 'variables.nsFound ? namespaceObject.?metadata.?labels.orValue({}) : {}' },
-  ];
+  w.declare('nsFound', 'namespaceObject != null && namespaceObject.?metadata.?name.orValue("") != ""');
+  w.declare('nsLabels', 'variables.nsFound ? namespaceObject.?metadata.?labels.orValue({}) : {}');
   const enforce = p.silencedBy ?? p.selection.follows?.enforce;
-  if (enforce) variables.push(...selectionVariables(p, enforce, ENFORCE));
-  variables.push(...selectionVariables(p, p.selection, OWN), ...podVariables(w, o.subject));
+  const selections = [...(enforce ? selectionVariables(p, enforce, ENFORCE) : []), ...selectionVariables(p, p.selection, OWN)];
+  for (const s of selections) w.declare(s.name, s.expression);
+  podVariables(w, o.subject);
   const prefix = prefixExpr(p, OWN);
   const notCarried = (names: Names) => `${v(names.level)} != "privileged" && !(${v(names.epoch)} in ${list(p.carried)})`;
   const validations: CelValidation[] = [];
@@ -121,7 +132,7 @@ export function lowerLabelledToCel(p: LabelledPolicy, o: CelOptions): CelPolicy 
       messageExpression: `variables.nsFound ? "" : ${celLit(before)} + request.?namespace.orValue("") + ${celLit(after)}`,
     });
   }
-  validations.push(...p.rules.map((r) => versionedValidation(w, p, r, OWN, prefix)));
+  validations.push(...p.rules.map((r) => versionedValidation(w, p, r, OWN, { cel: prefix }) as CelValidation));
   if (p.carried.length < p.epochs.length) {
     validations.push({
       check: VERSION_NOT_CARRIED,
@@ -129,10 +140,11 @@ export function lowerLabelledToCel(p: LabelledPolicy, o: CelOptions): CelPolicy 
       messageExpression: `!(${notCarried(OWN)}) ? "" : ${prefix} + ${celLit(`${NOT_CARRIED_REASON} (`)} + ${v(OWN.version)} + ")"`,
     });
   }
-  if (!p.silencedBy) return { variables, validations };
+  if (!p.silencedBy) return { variables: w.variables, validations };
   // enforce denies: its namespace is missing, its version is not carried, or one of its checks fails
-  const enforceFails = p.rules.map((r) => `!(${versionedValidation(w, p, r, ENFORCE, '""').expression})`);
+  // one variable per check keeps each expression short; they are read in turn until one fails
+  const enforceFails = p.rules.map((r) => `!${w.variable(`enforce_${r.check}`, versionedValidation(w, p, r, ENFORCE).expression)}`);
   const denies = ['!variables.nsFound', ...(p.carried.length < p.epochs.length ? [`(${notCarried(ENFORCE)})`] : []), ...enforceFails];
-  variables.push({ name: 'enforceDenies', expression: denies.join(' || ') });
-  return { variables, validations: silenced(validations) };
+  w.declare('enforceDenies', denies.join(' || '));
+  return { variables: w.variables, validations: silenced(validations) };
 }

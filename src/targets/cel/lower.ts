@@ -1,7 +1,9 @@
-// Lowers rules to CEL for the Kubernetes CEL environment: one validation per
-// rule (an expression that holds when the pod passes, and a messageExpression
-// with upstream's "reason (detail)"), over shared variables that walk each
-// container list once. Used by every CEL target (VAP, Kyverno, Gatekeeper).
+// Lowers rules to CEL for the Kubernetes CEL environment: each collection a
+// check reads becomes a named variable (`variables.<check>_<collection>`),
+// computed once (the engines evaluate variables lazily and cache them) and
+// read by the check's validation: an expression that holds when the pod
+// passes, and a messageExpression with upstream's "reason (detail)". Used by
+// every CEL target (VAP, Kyverno, Gatekeeper).
 //
 // Reads are null-safe: a missing field, or one set to null, reads as unset.
 // Collections are lists of strings; values gathered per container are lists of
@@ -44,21 +46,105 @@ export interface CelPolicy {
 export const celLit = (v: Scalar | null): string =>
   v === null ? 'null' : JSON.stringify(v).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/**
+ * A container's name. The API server validates the pod before validating
+ * admission, so a name is never null there; a missing one reads as "".
+ */
+const containerName = (c: string): string => `${c}.?name.orValue("")`;
+
+/** Part of a message: a text, or CEL that yields one. */
+export type MsgPart = string | { cel: string };
+
+/** a message of more pieces than this is a join rather than a chain of + */
+const JOIN_PIECES = 3;
+
+/** message parts as one CEL string expression: adjacent texts are one literal */
+function emit(parts: readonly MsgPart[]): string {
+  const merged: MsgPart[] = [];
+  for (const p of parts) {
+    if (typeof p === 'string' && typeof merged.at(-1) === 'string') merged[merged.length - 1] += p;
+    else merged.push(p);
+  }
+  const cel = merged.map((p) => (typeof p === 'string' ? celLit(p) : p.cel));
+  // each + copies the text so far, so many pieces cost less as one join
+  if (cel.length > JOIN_PIECES) return `[${cel.join(', ')}].join("")`;
+  return cel.length === 0 ? '""' : cel.join(' + ');
+}
+
+/** `x`, in parentheses unless it is a name */
+const paren = (x: string): string => (/^[\w.]+$/.test(x) ? x : `(${x})`);
+
+/**
+ * A message that is never empty while the rule fails (messages are evaluated
+ * only then): a text, a plural, a sequence holding one, or a choice of parts
+ * that has a non-empty part for each collection the rule fails on.
+ */
+function neverEmpty(m: Msg, failWhen: readonly string[]): boolean {
+  if (typeof m === 'string') return m !== '';
+  if (Array.isArray(m)) return m.some((x) => neverEmpty(x as Msg, failWhen));
+  const node = m as Exclude<Msg, string | readonly Msg[]>;
+  if ('plural' in node) return true;
+  const parts = 'parts' in node ? node.parts : 'first' in node ? node.first : undefined;
+  return parts !== undefined && coversFailure(parts, failWhen);
+}
+
+/** each collection the rule fails on has a part with a non-empty message */
+const coversFailure = (parts: readonly { when: string; msg: Msg }[], failWhen: readonly string[]): boolean =>
+  failWhen.every((f) => parts.some((p) => p.when === f && neverEmpty(p.msg, failWhen)));
+
+type SourceGroup =
+  /** one source read from the pod spec and then from each container */
+  | { kind: 'specAndContainers'; source: ValueSource }
+  /** sources read from each container (one, or several read the same way) */
+  | { kind: 'containers' | 'spec'; sources: ValueSource[] };
+
+/**
+ * Sources grouped into as few walks as keep their order: a spec source
+ * followed by the same source on containers is one walk over both, and
+ * consecutive single-field container sources with the same test are one.
+ */
+function sourceGroups(sources: readonly ValueSource[]): SourceGroup[] {
+  const simple = (s: ValueSource) => s.anchor === 'containers' && !s.list && !s.where;
+  const key = (s: ValueSource) => JSON.stringify([s.keep, s.unset, s.format]);
+  const same = (a: ValueSource, b: ValueSource) => JSON.stringify({ ...a, anchor: '' }) === JSON.stringify({ ...b, anchor: '' });
+  const groups: SourceGroup[] = [];
+  for (let n = 0; n < sources.length; n++) {
+    const s = sources[n]!;
+    const next = sources[n + 1];
+    const last = groups.at(-1);
+    if (s.anchor === 'spec' && next?.anchor === 'containers' && same(s, next)) {
+      groups.push({ kind: 'specAndContainers', source: next });
+      n++;
+    } else if (last?.kind === 'containers' && simple(s) && simple(last.sources[0]!) && key(s) === key(last.sources[0]!)) {
+      last.sources.push(s);
+    } else groups.push({ kind: s.anchor, sources: [s] });
+  }
+  return groups;
+}
+
+/** The fields of `any` when it only asks whether one of them is set: a list lowers it shorter than a chain. */
+function anySet(conds: readonly Cond[]): string[] | undefined {
+  const fields = conds.map((c) => (c.op === 'set' && c.path.length === 1 ? c.path[0]! : undefined));
+  return fields.length > 2 && fields.every((f) => f !== undefined) ? (fields as string[]) : undefined;
+}
+
 /** A lowered collection: its list expression and whether it is a list of lists. */
-interface Lowered {
+interface Collected {
   list: string;
   nested: boolean;
-  /** a cheaper test for non-emptiness than size(list) > 0 */
-  nonEmpty: string;
   /** a set upstream de-duplicates, which may still hold repeats (CEL before 1.35 has no distinct()) */
   repeats?: boolean;
 }
 
-/** Go's %q (upstream quotes annotation values with it), as a chain of replace() calls */
-function goQuote(value: string): string {
-  const escapes: [string, string][] = [['\\', '\\\\'], ['"', '\\"'], ...GO_QUOTE_ESCAPES];
-  return `"\\"" + ${value}${escapes.map(([from, to]) => `.replace(${celLit(from)}, ${celLit(to)})`).join('')} + "\\""`;
+/** A collection bound to its variable, with the test for holding an entry. */
+interface Lowered extends Collected {
+  nonEmpty: string;
 }
+
+/** printable ASCII other than `\\` and `"`: Go's %q adds only the quotes */
+const GO_QUOTE_PLAIN = '^[ !#-\\[\\]-~]*$';
+/** the escape maps stay small enough to read: one variable per this many characters of CEL */
+const ESCAPE_MAP_CHARS = 1000;
 
 const OBJECT = 'object';
 const SPEC = 'variables.spec';
@@ -67,7 +153,63 @@ const ANNOTATIONS = 'variables.annotations';
 
 export class CelWriter {
   private vars = 0;
+  /** collections known to be non-empty where the message part being lowered is read */
+  private readonly known = new Set<string>();
+  /** the rule being lowered */
+  private current?: Rule;
+  /** comprehension variables bound to a value already read with its default: a test on them reads them as they are */
+  private readonly defaulted = new Set<string>();
+  /** declared variables in dependency order, and the name of each expression */
+  readonly variables: CelVariable[] = [];
+  private readonly named = new Map<string, string>();
   constructor(private readonly o: CelOptions) {}
+
+  /** `variables.<name>` holding `expression`, under exactly that name */
+  declare(name: string, expression: string): string {
+    if (this.variables.some((v) => v.name === name)) throw new Error(`CEL lowering: variable ${name} declared twice`);
+    this.variables.push({ name, expression });
+    if (!this.named.has(expression)) this.named.set(expression, name);
+    return `variables.${name}`;
+  }
+
+  /**
+   * `variables.<name>` holding `expression`. An expression declared before
+   * keeps its first name, so rules that read the same collection share it.
+   */
+  variable(name: string, expression: string): string {
+    let known = this.named.get(expression);
+    if (!known) {
+      known = name;
+      for (let n = 2; this.variables.some((v) => v.name === known); n++) known = `${name}${n}`;
+      this.variables.push({ name: known, expression });
+      this.named.set(expression, known);
+    }
+    return `variables.${known}`;
+  }
+
+  /**
+   * Go's %q (upstream quotes annotation values with it): printable ASCII only
+   * gains quotes; anything else is escaped character by character.
+   */
+  goQuote(value: string): string {
+    const escapes: [string, string][] = [['\\', '\\\\'], ['"', '\\"'], ...GO_QUOTE_ESCAPES];
+    const maps: string[] = [];
+    let entries: string[] = [];
+    const flush = () => {
+      maps.push(this.variable(`goQuoteEscapes${maps.length + 1}`, `{${entries.join(', ')}}`));
+      entries = [];
+    };
+    for (const [from, to] of escapes) {
+      const entry = `${celLit(from)}: ${celLit(to)}`;
+      if (entries.join(', ').length + entry.length > ESCAPE_MAP_CHARS) flush();
+      entries.push(entry);
+    }
+    flush();
+    const [q, ch] = [this.fresh('q'), this.fresh('ch')];
+    const escaped = maps.reduceRight((rest, m) => `${ch} in ${m} ? ${m}[${ch}] : ${rest}`, ch);
+    const body = `${q}.matches(${celLit(GO_QUOTE_PLAIN)}) ? ${q} : ${q}.split("").map(${ch}, ${escaped}).join("")`;
+    return `"\\"" + [${value}].map(${q}, ${body})[0] + "\\""`;
+  }
 
   fresh(prefix: string): string {
     return `${prefix}${this.vars++}`;
@@ -75,11 +217,26 @@ export class CelWriter {
 
   /** value at path; missing or null reads as `unset` (null when not given) */
   value(anchor: string, path: Path, unset: Scalar | undefined): string {
+    if (path.length === 0 && this.defaulted.has(anchor)) return anchor;
     const read = path.length === 0 ? anchor : `${anchor}${path.map((p) => `.?${p}`).join('')}.orValue(null)`;
     if (unset === undefined) return read;
     // every unset value in the model is a zero value ("", 0, false), and null is a zero value too
     if (unset !== '' && unset !== 0 && unset !== false) throw new Error(`CEL lowering: unset ${String(unset)} is not a zero value`);
     return `optional.ofNonZeroValue(${read}).orValue(${celLit(unset)})`;
+  }
+
+  /** `msg` is the text "pod" of a podFlag collection */
+  private isPodFlag(name: string, msg: Msg): boolean {
+    return msg === 'pod' && this.current?.collections[name]?.kind === 'podFlag';
+  }
+
+  private isDefaulted(anchor: string, path: Path): boolean {
+    return path.length === 0 && this.defaulted.has(anchor);
+  }
+
+  /** holds when the value at path is set to something other than its zero value */
+  present(anchor: string, path: Path): string {
+    return `optional.ofNonZeroValue(${this.value(anchor, path, undefined)}).hasValue()`;
   }
 
   /** the list at path, or [] when missing or null */
@@ -89,20 +246,36 @@ export class CelWriter {
 
   cond(c: Cond, a: string): string {
     switch (c.op) {
+      // a missing or null field equals no value, so a value other than the zero one needs no default
       case 'eq':
-        return `${this.value(a, c.path, c.unset)} == ${celLit(c.value)}`;
-      case 'in':
-        return `${this.value(a, c.path, c.unset)} in [${c.values.map(celLit).join(', ')}]`;
+        if (c.unset !== undefined && c.value === c.unset && !this.isDefaulted(a, c.path)) return `!${this.present(a, c.path)}`;
+        return `${this.value(a, c.path, undefined)} == ${celLit(c.value)}`;
+      case 'in': {
+        const unset = c.unset !== undefined && c.values.includes(c.unset) ? c.unset : undefined;
+        return `${this.value(a, c.path, unset)} in [${c.values.map(celLit).join(', ')}]`;
+      }
       case 'prefix':
         return `string(${this.value(a, c.path, '')}).startsWith(${celLit(c.prefix)})`;
       case 'set':
         return `${this.value(a, c.path, undefined)} != null`;
-      case 'not':
-        return `!(${this.cond(c.cond, a)})`;
+      case 'not': {
+        const e = c.cond;
+        if (e.op === 'eq' && e.unset !== undefined && e.value === e.unset && !this.isDefaulted(a, e.path)) return this.present(a, e.path);
+        if (e.op === 'eq') return `${this.value(a, e.path, undefined)} != ${celLit(e.value)}`;
+        const inner = this.cond(e, a);
+        return /^[\w.?]+(\([^()]*\))*$/.test(inner) ? `!${inner}` : `!(${inner})`;
+      }
+      // comparisons bind tighter than && and ||; a mix of && and || keeps its parentheses to be read at a glance
       case 'all':
-        return c.conds.map((x) => `(${this.cond(x, a)})`).join(' && ');
-      case 'any':
-        return c.conds.map((x) => `(${this.cond(x, a)})`).join(' || ');
+        return c.conds.map((x) => (x.op === 'any' ? `(${this.cond(x, a)})` : this.cond(x, a))).join(' && ');
+      case 'any': {
+        const fields = anySet(c.conds);
+        if (fields) {
+          const k = this.fresh('k');
+          return `[${fields.map(celLit).join(', ')}].exists(${k}, ${a}[?${k}].orValue(null) != null)`;
+        }
+        return c.conds.map((x) => (x.op === 'all' ? `(${this.cond(x, a)})` : this.cond(x, a))).join(' || ');
+      }
       case 'some': {
         const item = this.fresh('i');
         return `${this.list(a, c.path)}.exists(${item}, ${this.cond(c.cond, item)})`;
@@ -110,58 +283,74 @@ export class CelWriter {
     }
   }
 
-  private values(s: ValueSource): Lowered {
-    const v = this.fresh('v');
-    const keep = this.cond(s.keep, v);
-    const fmt = (x: string) => (s.format === 'int' ? `string(${x})` : x);
-    const read = (anchor: string): { list: string; exists: string } => {
-      if (s.list) {
-        const item = this.fresh('i');
-        const items = `${this.list(anchor, s.list)}.map(${item}, ${this.value(item, s.path, s.unset)})`;
-        return { list: `${items}.filter(${v}, ${keep}).map(${v}, ${fmt(v)})`, exists: `${items}.exists(${v}, ${keep})` };
-      }
-      const one = `[${this.value(anchor, s.path, s.unset)}]`;
-      return { list: `${one}.filter(${v}, ${keep}).map(${v}, ${fmt(v)})`, exists: `${one}.exists(${v}, ${keep})` };
-    };
-    if (s.anchor === 'spec') {
-      const { list, exists } = read(SPEC);
-      const where = s.where ? this.cond(s.where, SPEC) : 'true';
-      return { list: `[${where} ? ${list} : []]`, nested: true, nonEmpty: `(${where}) && ${exists}` };
+  /** `keep` on the values bound to `v`, which were read with the source's default */
+  private keep(s: ValueSource, v: string): string {
+    if (s.unset === undefined) return this.cond(s.keep, v);
+    this.defaulted.add(v);
+    try {
+      return this.cond(s.keep, v);
+    } finally {
+      this.defaulted.delete(v);
     }
-    const c = this.fresh('c');
-    const { list, exists } = read(c);
-    const where = s.where ? `(${this.cond(s.where, c)})` : '';
-    return {
-      list: where ? `${CONTAINERS}.map(${c}, ${where} ? ${list} : [])` : `${CONTAINERS}.map(${c}, ${list})`,
-      nested: true,
-      nonEmpty: `${CONTAINERS}.exists(${c}, ${where ? `${where} && ` : ''}${exists})`,
-    };
   }
 
-  collection(c: Collection, get: (name: string) => Lowered): Lowered {
+  /** the kept values of one source, per item of `walk` (the containers, or the pod spec followed by them) */
+  private values(s: ValueSource, walk: string): Collected {
+    const v = this.fresh('v');
+    const keep = this.keep(s, v);
+    const fmt = s.format === 'int' ? `.map(${v}, string(${v}))` : '';
+    const read = (anchor: string): string => {
+      if (!s.list) return `[${this.value(anchor, s.path, s.unset)}].filter(${v}, ${keep})${fmt}`;
+      const item = this.fresh('i');
+      return `${this.list(anchor, s.list)}.map(${item}, ${this.value(item, s.path, s.unset)}).filter(${v}, ${keep})${fmt}`;
+    };
+    if (s.anchor === 'spec') {
+      const list = read(SPEC);
+      return { list: s.where ? `[${this.cond(s.where, SPEC)} ? ${list} : []]` : `[${list}]`, nested: true };
+    }
+    const c = this.fresh('c');
+    const list = read(c);
+    return { list: `${walk}.map(${c}, ${s.where ? `${this.cond(s.where, c)} ? ${list} : []` : list})`, nested: true };
+  }
+
+  /** sources read from each container the same way, in one walk: per container, its values in source order */
+  private containerValues(sources: readonly ValueSource[]): Collected {
+    const [c, v] = [this.fresh('c'), this.fresh('v')];
+    const s = sources[0]!;
+    const reads = `[${sources.map((x) => this.value(c, x.path, x.unset)).join(', ')}]`;
+    const keep = this.keep(s, v);
+    return { list: `${CONTAINERS}.map(${c}, ${reads}.filter(${v}, ${keep})${s.format === 'int' ? `.map(${v}, string(${v}))` : ''})`, nested: true };
+  }
+
+  /** the values of a source group, in source order */
+  private valueGroup(g: SourceGroup): Collected {
+    if (g.kind === 'specAndContainers') {
+      // the pod's securityContext sits at the same path from the spec as a container's from the container
+      return this.values(g.source, this.variable('specAndContainers', `[${SPEC}] + ${CONTAINERS}`));
+    }
+    return g.sources.length === 1 ? this.values(g.sources[0]!, CONTAINERS) : this.containerValues(g.sources);
+  }
+
+  collection(c: Collection, get: (name: string) => Lowered): Collected {
     switch (c.kind) {
       case 'containerNames': {
         const x = this.fresh('c');
         const where = this.cond(c.where, x);
-        const names = `${CONTAINERS}.map(${x}, ${where}, ${this.value(x, ['name'], '')})`;
-        const exists = `${CONTAINERS}.exists(${x}, ${where})`;
+        const names = `${CONTAINERS}.map(${x}, ${where}, ${containerName(x)})`;
         const sorted = c.sorted ? this.sortedSet(names) : names;
         const repeats = c.sorted === true && !this.sortable;
-        if (!c.podCond) return { list: sorted, nested: false, nonEmpty: exists, repeats };
-        const pod = this.cond(c.podCond, SPEC);
-        return { list: `(${pod}) ? ${sorted} : []`, nested: false, nonEmpty: `(${pod}) && ${exists}`, repeats };
+        if (!c.podCond) return { list: sorted, nested: false, repeats };
+        return { list: `(${this.cond(c.podCond, SPEC)}) ? ${sorted} : []`, nested: false, repeats };
       }
       case 'podFlag': {
-        const where = this.cond(c.where, SPEC);
-        return { list: `(${where}) ? ["pod"] : []`, nested: false, nonEmpty: `(${where})` };
+        return { list: `(${this.cond(c.where, SPEC)}) ? ["pod"] : []`, nested: false };
       }
       case 'values': {
-        const parts = c.from.map((s) => this.values(s));
+        const parts = sourceGroups(c.from).map((g) => this.valueGroup(g));
         const list = parts.map((p) => p.list).join(' + ');
         return {
           list: this.sortable ? this.sortedSet(`(${list}).flatten()`) : list,
           nested: !this.sortable,
-          nonEmpty: parts.map((p) => `(${p.nonEmpty})`).join(' || '),
           repeats: !this.sortable,
         };
       }
@@ -169,58 +358,49 @@ export class CelWriter {
         const x = this.fresh('i');
         const where = this.cond(c.where, x);
         const items = this.list(SPEC, c.list);
-        return {
-          list: `${items}.map(${x}, ${where}, ${this.value(x, c.select, c.unset)})`,
-          nested: false,
-          nonEmpty: `${items}.exists(${x}, ${where})`,
-        };
+        return { list: `${items}.map(${x}, ${where}, ${this.value(x, c.select, c.unset)})`, nested: false };
       }
       case 'itemKinds': {
         const x = this.fresh('i');
-        const kind = c.kinds.reduceRight((rest, k) => `${this.value(x, [k], undefined)} != null ? ${celLit(k)} : ${rest}`, celLit(c.otherwise));
+        // the first of the kinds set on the item
+        const [k, f] = [this.fresh('k'), this.fresh('f')];
+        const set = `[${c.kinds.map(celLit).join(', ')}].filter(${k}, ${x}[?${k}].orValue(null) != null)`;
+        const kind = `[${set}].map(${f}, size(${f}) > 0 ? ${f}[0] : ${celLit(c.otherwise)})[0]`;
         const where = this.cond(c.where, x);
         const items = this.list(SPEC, c.list);
         const list = `${items}.map(${x}, ${where}, ${kind})`;
-        return { list: this.sortedSet(list), nested: false, nonEmpty: `${items}.exists(${x}, ${where})`, repeats: !this.sortable };
+        return { list: this.sortedSet(list), nested: false, repeats: !this.sortable };
       }
       case 'labels': {
-        const parts = c.entries.map((e) => ({ cond: this.cond(e.where, SPEC), label: celLit(e.label) }));
-        return {
-          list: parts.map((p) => `((${p.cond}) ? [${p.label}] : [])`).join(' + '),
-          nested: false,
-          nonEmpty: parts.map((p) => `(${p.cond})`).join(' || '),
-        };
+        const parts = c.entries.map((e) => `((${this.cond(e.where, SPEC)}) ? [${celLit(e.label)}] : [])`);
+        return { list: parts.join(' + '), nested: false };
       }
       case 'annotations': {
         const parts = c.keys.map((keys) => {
           const k = this.fresh('k');
           const value = `${ANNOTATIONS}[${k}]`;
           const bad = `!(${this.cond(c.allowed, value)})`;
-          const entry = `${k} + "=" + ${goQuote(this.value(value, [], ''))}`;
+          const entry = `${k} + "=" + ${this.goQuote(this.value(value, [], ''))}`;
           switch (keys.kind) {
             case 'prefix': {
               const test = `${k}.startsWith(${celLit(keys.prefix)}) && ${bad}`;
-              return { list: `${ANNOTATIONS}.map(${k}, ${test}, ${entry})`, exists: `${ANNOTATIONS}.exists(${k}, ${test})` };
+              return `${ANNOTATIONS}.map(${k}, ${test}, ${entry})`;
             }
             case 'exact': {
               const test = `${k} in ${ANNOTATIONS} && ${bad}`;
               const key = `[${celLit(keys.key)}]`;
-              return { list: `${key}.map(${k}, ${test}, ${entry})`, exists: `${key}.exists(${k}, ${test})` };
+              return `${key}.map(${k}, ${test}, ${entry})`;
             }
             case 'perContainer': {
               const x = this.fresh('c');
-              const keysList = `${CONTAINERS}.map(${x}, ${celLit(keys.prefix)} + ${this.value(x, ['name'], '')})`;
+              const keysList = `${CONTAINERS}.map(${x}, ${celLit(keys.prefix)} + ${containerName(x)})`;
               const test = `${k} in ${ANNOTATIONS} && ${bad}`;
-              return { list: `${keysList}.map(${k}, ${test}, ${entry})`, exists: `${keysList}.exists(${k}, ${test})` };
+              return `${keysList}.map(${k}, ${test}, ${entry})`;
             }
           }
         });
-        const list = parts.map((p) => p.list).join(' + ');
-        return {
-          list: this.sortable ? this.sortedSet(list) : list,
-          nested: false,
-          nonEmpty: parts.map((p) => `(${p.exists})`).join(' || '),
-        };
+        const list = parts.join(' + ');
+        return { list: this.sortable ? this.sortedSet(list) : list, nested: false };
       }
       case 'concat': {
         const parts = c.of.map(get);
@@ -228,7 +408,6 @@ export class CelWriter {
         return {
           list: parts.map((p) => (nested && !p.nested ? `[${p.list}]` : `(${p.list})`)).join(' + '),
           nested,
-          nonEmpty: parts.map((p) => `(${p.nonEmpty})`).join(' || '),
           repeats: parts.some((p) => p.repeats),
         };
       }
@@ -244,99 +423,144 @@ export class CelWriter {
     return this.sortable ? `(${list}).distinct().sort()` : list;
   }
 
-  count(l: Lowered): string {
-    const x = this.fresh('l');
-    return l.nested ? `(${l.list}).map(${x}, size(${x})).sum()` : `size(${l.list})`;
-  }
-
   /**
-   * Number of distinct entries without distinct(): each entry counts 1/m, m being
-   * how often it occurs. Quadratic, so used only where upstream's reason depends on it.
+   * Holds when the collection has one entry. Upstream counts sets, and before
+   * 1.35 ours may repeat entries: `exact` counts distinct ones, at the price of
+   * another walk, where upstream's reason depends on it.
    */
-  distinctCount(l: Lowered): string {
-    const [x, y, k, inner] = [this.fresh('x'), this.fresh('y'), this.fresh('k'), this.fresh('l')];
-    const occurrences = l.nested
-      ? `([0] + (${l.list}).map(${k}, size(${k}.filter(${y}, ${y} == ${x})))).sum()`
-      : `size((${l.list}).filter(${y}, ${y} == ${x}))`;
-    const shares = l.nested
-      ? `(${l.list}).map(${inner}, ([0.0] + ${inner}.map(${x}, 1.0 / double(${occurrences}))).sum())`
-      : `(${l.list}).map(${x}, 1.0 / double(${occurrences}))`;
-    return `int(([0.0] + ${shares}).sum() + 0.5)`;
+  single(l: Lowered, exact: boolean): string {
+    if (!l.repeats || !exact) {
+      const x = this.fresh('l');
+      return l.nested ? `${l.list}.map(${x}, size(${x})).sum() == 1` : `size(${l.list}) == 1`;
+    }
+    const [x, first] = [this.fresh('x'), this.fresh('f')];
+    if (!l.nested) return `size(${l.list}) > 0 && ${l.list}.all(${x}, ${x} == ${l.list}[0])`;
+    const [inner, present] = [this.fresh('l'), this.fresh('p')];
+    return `[${l.list}.filter(${inner}, size(${inner}) > 0)].all(${present}, size(${present}) > 0 && ${present}.all(${inner}, ${inner}.all(${x}, ${x} == ${present}[0][0])))`;
   }
 
   joined(l: Lowered, sep: string): string {
     const x = this.fresh('l');
     return l.nested
-      ? `(${l.list}).filter(${x}, size(${x}) > 0).map(${x}, ${x}.join(${celLit(sep)})).join(${celLit(sep)})`
-      : `(${l.list}).join(${celLit(sep)})`;
+      ? `${paren(l.list)}.filter(${x}, size(${x}) > 0).map(${x}, ${x}.join(${celLit(sep)})).join(${celLit(sep)})`
+      : `${paren(l.list)}.join(${celLit(sep)})`;
   }
 
-  /** `exactCounts`: count sets without repeats even where that costs a quadratic walk */
-  msg(m: Msg, get: (name: string) => Lowered, exactCounts = false): string {
-    if (typeof m === 'string') return celLit(m);
-    if (Array.isArray(m)) {
-      const flat = (xs: readonly Msg[]): Msg[] => xs.flatMap((x) => (Array.isArray(x) ? flat(x) : [x as Msg]));
-      return flat(m).map((x) => this.msg(x, get, exactCounts)).join(' + ');
-    }
-    const node = m as Exclude<Msg, string | readonly Msg[]>;
+  /** a message as CEL: adjacent texts are one literal */
+  msg(m: Msg, get: (name: string) => Lowered, exact = false): string {
+    return emit(this.parts(m, get, exact));
+  }
+
+  private parts(m: Msg, get: (name: string) => Lowered, exact: boolean): MsgPart[] {
+    if (typeof m === 'string') return m === '' ? [] : [m];
+    if (Array.isArray(m)) return m.flatMap((x) => this.parts(x as Msg, get, exact));
+    // a collection known to hold entries is quoted without a test, its quotes joining the texts around it
+    if (typeof m === 'object' && 'quoted' in m && this.known.has(m.quoted)) return ['"', { cel: this.joined(get(m.quoted), '", "') }, '"'];
+    return [{ cel: this.node(m as Exclude<Msg, string | readonly Msg[]>, get, exact) }];
+  }
+
+  private node(node: Exclude<Msg, string | readonly Msg[]>, get: (name: string) => Lowered, exact: boolean): string {
     if ('plural' in node) {
-      const l = get(node.count);
-      const n = exactCounts && l.repeats ? this.distinctCount(l) : this.count(l);
-      return `(${n} == 1 ? ${celLit(node.plural[0])} : ${celLit(node.plural[1])})`;
+      return `(${this.single(get(node.count), exact)} ? ${celLit(node.plural[0])} : ${celLit(node.plural[1])})`;
     }
     if ('quoted' in node) {
+      // one join costs less than quoting each entry
       const l = get(node.quoted);
-      return `((${l.nonEmpty}) ? "\\"" + ${this.joined(l, '", "')} + "\\"" : "")`;
+      return `(${l.nonEmpty} ? "\\"" + ${this.joined(l, '", "')} + "\\"" : "")`;
     }
     if ('joined' in node) return this.joined(get(node.joined), node.sep);
     if ('parts' in node) {
-      const parts = node.parts.map((p) => `((${get(p.when).nonEmpty}) ? [${this.msg(p.msg, get)}] : [])`);
+      // a pod flag is ["pod"] or [], already the part it stands for
+      const parts = node.parts.map((p) => (this.isPodFlag(p.when, p.msg) ? get(p.when).list
+        : `(${get(p.when).nonEmpty} ? [${this.knowing(p.when, () => this.msg(p.msg, get))}] : [])`));
       return `(${parts.join(' + ')}).join(${celLit(node.sep)})`;
     }
-    return `(${node.first.reduceRight((rest, p) => `(${get(p.when).nonEmpty}) ? ${this.msg(p.msg, get)} : ${rest}`, '""')})`;
+    // when the parts cover every way to fail, the last one needs no test: the message is only read on failure
+    const arms = node.first;
+    const final = arms.at(-1)!;
+    const last = this.current && coversFailure(arms, this.current.failWhen) ? this.knowing(final.when, () => this.msg(final.msg, get)) : undefined;
+    const tested = last === undefined ? arms : arms.slice(0, -1);
+    return `(${tested.reduceRight((rest, p) => `${get(p.when).nonEmpty} ? ${this.knowing(p.when, () => this.msg(p.msg, get))} : ${rest}`, last ?? '""')})`;
   }
 
-  /** `prefix`: a CEL string expression put before the reason (PSA's violation prefix) */
-  rule(r: Rule, prefix?: string): CelValidation {
-    const lowerWith = (get: (name: string) => Lowered) => (name: string): Lowered => {
+  /** `f` lowered where the collection `name` is known to be non-empty */
+  private knowing<T>(name: string, f: () => T): T {
+    const had = this.known.has(name);
+    this.known.add(name);
+    try {
+      return f();
+    } finally {
+      if (!had) this.known.delete(name);
+    }
+  }
+
+  /** `f` with comprehension variables numbered from 0: an expression's text does not depend on what was lowered before */
+  private scoped<T>(f: () => T): T {
+    const saved = this.vars;
+    this.vars = 0;
+    try {
+      return f();
+    } finally {
+      this.vars = saved;
+    }
+  }
+
+  /**
+   * One validation for a rule. Each collection it reads is a variable named
+   * `<stem>_<collection>`, declared before the variables that read it.
+   * `prefix`: a CEL string expression put before the reason (PSA's violation prefix).
+   */
+  rule(r: Rule, prefix?: MsgPart, stem: string = r.check): CelValidation {
+    const get = this.binder(r, stem);
+    this.current = r;
+    return this.scoped(() => {
+      const passes = this.passesWith(r, get);
+      // upstream prints "reason (detail)", or the bare reason when the detail is empty
+      const detailed = neverEmpty(r.detail, r.failWhen);
+      const suffix: Msg = detailed ? [' (', r.detail, ')'] : [];
+      // upstream's reason must come out identical, so its counts are exact; a rule failing on one collection has entries in it
+      const text = (r.failWhen.length === 1 ? <T>(f: () => T) => this.knowing(r.failWhen[0]!, f) : <T>(f: () => T) => f())(() => emit([...(prefix === undefined ? [] : [prefix]), ...this.parts(r.reason, get, true), ...this.parts(suffix, get, false)]));
+      const message = detailed ? text : `${text} + [${this.msg(r.detail, get)}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
+      return {
+        check: r.check,
+        expression: passes,
+        // the API server evaluates every messageExpression: a passing check skips the collections only its message reads
+        messageExpression: `${passes} ? "" : ${message}`,
+      };
+    });
+  }
+
+  /** the expression that holds when a pod passes the rule, declaring only the variables it reads */
+  passes(r: Rule, stem: string = r.check): string {
+    const get = this.binder(r, stem);
+    return this.scoped(() => this.passesWith(r, get));
+  }
+
+  private passesWith(r: Rule, get: (name: string) => Lowered): string {
+    const fails = r.failWhen.map((n) => get(n).nonEmpty).join(' || ');
+    return `${r.allowWhen ? `(${this.cond(r.allowWhen, SPEC)}) || ` : ''}!(${fails})`;
+  }
+
+  /** a rule's collections, each declared as the variable `<stem>_<collection>` when first read */
+  private binder(r: Rule, stem: string): (name: string) => Lowered {
+    const lowered = new Map<string, Lowered>();
+    const get = (name: string): Lowered => {
+      const known = lowered.get(name);
+      if (known) return known;
       const c = r.collections[name];
       if (!c) throw new Error(`${r.check}: unknown collection ${name}`);
-      return this.collection(c, get);
-    };
-    const inline = (name: string): Lowered => lowerWith(inline)(name);
-    const fails = r.failWhen.map((n) => `(${inline(n).nonEmpty})`).join(' || ');
-    const passes = `${r.allowWhen ? `(${this.cond(r.allowWhen, SPEC)}) || ` : ''}!(${fails})`;
-
-    // The message binds each collection it reads once ([list].map(name, …)[0]), in dependency order.
-    const bound = new Map<string, Lowered>();
-    const bindings: { name: string; list: string }[] = [];
-    const bind = (name: string): Lowered => {
-      const known = bound.get(name);
-      if (known) return known;
-      const lowered = lowerWith(bind)(name);
-      const v = `${name}_`;
-      bindings.push({ name: v, list: lowered.list });
-      const l: Lowered = {
-        list: v,
-        nested: lowered.nested,
-        nonEmpty: lowered.nested ? `${v}.exists(l, size(l) > 0)` : `size(${v}) > 0`,
-        repeats: lowered.repeats,
+      const l = this.scoped(() => this.collection(c, get));
+      const ref = this.variable(`${stem}_${name}`, l.list);
+      const bound: Lowered = {
+        list: ref,
+        nested: l.nested,
+        nonEmpty: l.nested ? `${ref}.exists(l, size(l) > 0)` : `size(${ref}) > 0`,
+        repeats: l.repeats,
       };
-      bound.set(name, l);
-      return l;
+      lowered.set(name, bound);
+      return bound;
     };
-    // upstream's reason must come out identical, so its counts are exact
-    const reason = this.msg(r.reason, bind, true);
-    const detail = this.msg(r.detail, bind);
-    // upstream prints "reason (detail)", or the bare reason when the detail is empty
-    const text = `${prefix ? `${prefix} + ` : ''}${reason} + [${detail}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
-    const message = bindings.reduceRight((inner, b) => `[${b.list}].map(${b.name}, ${inner})[0]`, text);
-    return {
-      check: r.check,
-      expression: passes,
-      // the API server evaluates every messageExpression, so a passing check returns early
-      messageExpression: `(${passes}) ? "" : ${message}`,
-    };
+    return get;
   }
 }
 
@@ -348,31 +572,24 @@ export function workloadTemplate(w: CelWriter): string {
 }
 
 /** The variables every check reads: the pod (or template) spec, its containers in visit order, its annotations. */
-export function podVariables(w: CelWriter, subject: CelOptions['subject']): CelVariable[] {
+export function podVariables(w: CelWriter, subject: CelOptions['subject']): void {
   const lists = CONTAINER_LISTS.map((l) => w.list(SPEC, [l]));
-  const variables: CelVariable[] = [];
   let pod = OBJECT;
-  if (subject === 'workload') {
-    variables.push({ name: 'template', expression: workloadTemplate(w) });
-    pod = 'variables.template';
-  }
+  if (subject === 'workload') pod = w.declare('template', workloadTemplate(w));
   const object = (path: Path) => `optional.ofNonZeroValue(${w.value(pod, path, undefined)}).orValue({})`;
-  variables.push(
-    { name: 'spec', expression: object(['spec']) },
-    { name: 'containers', expression: lists.join(' + ') },
-    { name: 'annotations', expression: object(['metadata', 'annotations']) },
-  );
-  return variables;
+  w.declare('spec', object(['spec']));
+  w.declare('containers', lists.join(' + '));
+  w.declare('annotations', object(['metadata', 'annotations']));
 }
 
 export function lowerToCel(rules: readonly Rule[], o: CelPolicyOptions): CelPolicy {
   const w = new CelWriter(o);
-  const variables = podVariables(w, o.subject);
-  const validations = rules.map((r) => w.rule(r, o.messagePrefix ? celLit(o.messagePrefix) : undefined));
-  if (!o.unlessDeniedBy || o.unlessDeniedBy.length === 0) return { variables, validations };
-  const denied = `!(${o.unlessDeniedBy.map((r) => `(${w.rule(r).expression})`).join(' && ')})`;
-  variables.push({ name: 'enforceDenies', expression: denied });
-  return { variables, validations: silenced(validations) };
+  podVariables(w, o.subject);
+  const validations = rules.map((r) => w.rule(r, o.messagePrefix));
+  if (!o.unlessDeniedBy || o.unlessDeniedBy.length === 0) return { variables: w.variables, validations };
+  const passes = o.unlessDeniedBy.map((r) => `(${w.passes(r, `enforce_${r.check}`)})`);
+  w.declare('enforceDenies', `!(${passes.join(' && ')})`);
+  return { variables: w.variables, validations: silenced(validations) };
 }
 
 /** Every validation passes, and says nothing, while variables.enforceDenies holds. */

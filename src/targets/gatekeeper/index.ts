@@ -14,6 +14,7 @@ import { lowerGateToCel } from '../cel/gate.js';
 import { lit, lowerToRego } from './rego.js';
 import { lowerGateToRego } from './gate.js';
 import { lowerLabelledToRego } from './labels.js';
+import { layoutRego } from './format.js';
 import { workloadGroups } from '../admission.js';
 
 /** deny rejects; warn returns a warning; dryrun only records (webhook log and audit) */
@@ -28,9 +29,20 @@ const pathLit = (p: readonly string[]): string => `[${p.map(lit).join(', ')}]`;
 function workloadPod(): string {
   const byPath = new Map<string, string[]>();
   for (const w of WORKLOAD_TEMPLATES) byPath.set(pathLit(w.template), [...(byPath.get(pathLit(w.template)) ?? []), w.kind]);
-  const arms = [...byPath].map(([path, kinds]) =>
-    `_get(_object, ${path}, {}) if {\n\tobject.get(_object, "kind", "") in {${kinds.map(lit).join(', ')}}\n}`);
-  return `_pod := ${arms.join(' else := ')} else := {}`;
+  const kind = 'object.get(_object, "kind", "")';
+  // a long set of kinds is a constant, named after the template's path: `_kinds_spec_template`
+  const constants: string[] = [];
+  const arms = [...byPath].map(([path, kinds]) => {
+    const set = `{${kinds.map(lit).join(', ')}}`;
+    let test = kinds.length === 1 ? `${kind} == ${lit(kinds[0]!)}` : `${kind} in ${set}`;
+    if (kinds.length > 1 && set.length > 60) {
+      const name = `_kinds_${(JSON.parse(path) as string[]).join('_').replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`;
+      constants.push(`\n\n${name} := ${set}`);
+      test = `${kind} in ${name}`;
+    }
+    return `_get(_object, ${path}, {}) if {\n\t${test}\n}`;
+  });
+  return `default _pod := {}\n\n_pod := ${arms.join(' else := ')}${constants.join('')}`;
 }
 
 /** The Rego module of one unit: what its ConstraintTemplate carries. */
@@ -39,7 +51,7 @@ export function gatekeeperRego(u: PlanUnit, o: Pick<CompileOptions, 'regoVersion
   const module = labelled
     ? lowerToRego(labelled.rules, labelled.deniedBy)
     : lowerToRego(u.profile.rules.map((rule) => ({ rule })), (u.unlessDeniedBy?.rules ?? []).map((rule) => ({ rule })));
-  return render('gatekeeper/policy.rego.hbs', {
+  return layoutRego(render('gatekeeper/policy.rego.hbs', {
     package: u.kind.toLowerCase(),
     regoV0: o.regoVersion === 'v0',
     title: u.title,
@@ -54,7 +66,7 @@ export function gatekeeperRego(u: PlanUnit, o: Pick<CompileOptions, 'regoVersion
     unlessTitle: u.unlessTitle,
     gate: lowerGateToRego(u.gate),
     ...module,
-  });
+  }));
 }
 
 function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {

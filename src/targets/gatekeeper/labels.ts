@@ -12,6 +12,11 @@ import {
 import { lit, type GuardedRule } from './rego.js';
 
 const set = (xs: readonly (string | number)[]): string => `{${xs.map((x) => lit(x)).join(', ')}}`;
+/** `x` is (or, negated, is not) one of `xs`; `x` is always defined */
+const oneOf = (x: string, xs: readonly (string | number)[], negated = false): string => {
+  if (xs.length === 1) return `${x} ${negated ? '!=' : '=='} ${lit(xs[0]!)}`;
+  return `${negated ? 'not ' : ''}${x} in ${set(xs)}`;
+};
 const label = (key: string): string => `_ns_labels[${lit(key)}]`;
 const block = (head: string, body: readonly string[]): string => `${head} {\n${body.map((s) => `\t${s}`).join('\n')}\n}`;
 
@@ -25,23 +30,23 @@ function selectionRules(p: LabelledPolicy, s: ModeSelection, n: Names): string[]
   const levelArms = [
     block(`x if`, [`x := ${label(s.levelLabel)}`, `x in ${set(LEVELS)}`]),
     block(`${lit(s.invalidLevel)} if`, [label(s.levelLabel)]),
-    lit(s.defaultLevel),
   ];
   const versionArms = [
     block(`x if`, [`x := ${label(s.versionLabel)}`, '_valid_version(x)']),
     block(`${lit(p.invalidVersion)} if`, [label(s.versionLabel)]),
-    lit(s.defaultVersion),
   ];
   if (s.follows) {
     rules.push(`# with no ${s.mode} label, ${s.mode} follows a stricter enforce label`, block('_warn_follows_enforce if', [
-      `not ${label(s.levelLabel)}`, `${label(s.follows.enforce.levelLabel)} in ${set(s.follows.levels)}`,
+      `not ${label(s.levelLabel)}`, oneOf(label(s.follows.enforce.levelLabel), s.follows.levels),
     ]));
     levelArms.unshift(block(`${label(s.follows.enforce.levelLabel)} if`, ['_warn_follows_enforce']));
     versionArms.unshift(block(`${ENFORCE.version} if`, ['_warn_follows_enforce', `not ${label(s.versionLabel)}`]));
   }
   rules.push(
-    `# ${s.mode}: ${s.levelLabel} and ${s.versionLabel}, defaults ${s.defaultLevel} and ${s.defaultVersion}`,
+    `# ${s.mode}: ${s.levelLabel} and ${s.versionLabel}, defaults ${s.defaultLevel} and ${s.defaultVersion}\n`
+      + `default ${n.level} := ${lit(s.defaultLevel)}`,
     `${n.level} := ${levelArms.join(' else := ')}`,
+    `default ${n.version} := ${lit(s.defaultVersion)}`,
     `${n.version} := ${versionArms.join(' else := ')}`,
     `${n.epoch} := _epoch_of(${n.version})`,
     `${n.inForce}(epochs) if ${n.epoch} in epochs[${n.level}]`,
@@ -76,20 +81,22 @@ export function lowerLabelledToRego(p: LabelledPolicy, subject: 'pod' | 'workloa
   const enforce = p.silencedBy ?? p.selection.follows?.enforce;
   const epochs = [...p.epochs];
   const short = p.versionPrefix.length + String(p.newestMinor).length;
+  // a raw string, as regex patterns are best written
+  const pattern = p.versionPattern.includes('`') ? lit(p.versionPattern) : `\`${p.versionPattern}\``;
   const selection = [
     '# the namespace, as the webhook sends it, else from the synced inventory (gator sends an empty object)',
-    [
+    `default _namespace := null\n\n${[
       block('_namespace := ns if', ['ns := input.review.namespaceObject', 'object.get(ns, ["metadata", "name"], "") != ""']),
       block('ns if', ['ns := data.inventory.cluster.v1.Namespace[input.review.namespace]']),
-      'null',
-    ].join(' else := '),
-    `_ns_labels := _get(_namespace, ["metadata", "labels"], {}) if is_object(_namespace)\nelse := {}`,
+    ].join(' else := ')}`,
+    'default _ns_labels := {}',
+    '_ns_labels := _get(_namespace, ["metadata", "labels"], {}) if is_object(_namespace)',
     ...(enforce ? selectionRules(p, enforce, ENFORCE) : []),
     ...selectionRules(p, p.selection, OWN),
     `# upstream ParseVersion: latest, or v1.N with N an int`,
-    `_valid_version(x) if x == ${lit(p.latest)}`,
-    block('_valid_version(x) if', [`regex.match(${lit(p.versionPattern)}, x)`, `count(x) < ${p.largestVersion.length}`]),
-    block('_valid_version(x) if', [`regex.match(${lit(p.versionPattern)}, x)`, `count(x) == ${p.largestVersion.length}`, `x <= ${lit(p.largestVersion)}`]),
+    `_valid_version(${lit(p.latest)})`,
+    block('_valid_version(x) if', [`regex.match(${pattern}, x)`, `count(x) < ${p.largestVersion.length}`]),
+    block('_valid_version(x) if', [`regex.match(${pattern}, x)`, `count(x) == ${p.largestVersion.length}`, `x <= ${lit(p.largestVersion)}`]),
     '# a version\'s rules are those of the newest check revision at or below it',
     `${block('_epoch_of(v) := e if', [
       `v != ${lit(p.latest)}`,
@@ -100,7 +107,7 @@ export function lowerLabelledToRego(p: LabelledPolicy, subject: 'pod' | 'workloa
   ];
   const [before, after] = violationPrefixAround(p.selection.mode);
   const partial = p.carried.length < p.epochs.length;
-  const notCarried = (n: Names) => [`${n.level} != "privileged"`, `not ${n.epoch} in ${set(p.carried)}`];
+  const notCarried = (n: Names) => [`${n.level} != "privileged"`, oneOf(n.epoch, p.carried, true)];
   const extraViolations: string[] = [];
   const silenced = p.silencedBy ? ['not _enforce_denies'] : [];
   if (p.selection.mode === 'enforce' && subject === 'pod') {

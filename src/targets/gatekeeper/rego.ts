@@ -31,10 +31,21 @@ export interface RegoModule {
 export const lit = (v: Scalar | null): string =>
   JSON.stringify(v).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 const pathLit = (p: Path): string => `[${p.map(lit).join(', ')}]`;
+/** `(a + b) + c`: left-associated, with the parentheses opa fmt writes */
+const sum = (xs: readonly string[]): string => xs.reduce((acc, x, i) => (i === 1 ? `${acc} + ${x}` : `(${acc}) + ${x}`));
+/** the sorted union of sets: `union` rather than a chain of `|`, which opa fmt nests in parentheses */
+const sortedUnion = (sets: readonly string[]): string => (sets.length === 1 ? `sort(${sets[0]})` : `sort(union({${sets.join(', ')}}))`);
+
+const EQUALS_LITERAL = /^x == ("(?:[^"\\]|\\.)*"|-?[0-9]+|true|false|null)$/;
+/** set literals longer than this become a named constant, so no expression breaks inside an `in` */
+const INLINE_SET = 60;
+/** a collection's name as a Rego variable: `c_missing_drop` */
+const localName = (name: string): string => `c_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}`;
 
 class Writer {
   helpers: string[] = [];
   private helperNames = new Map<string, string>();
+  private setNames = new Map<string, string>();
   private vars = 0;
 
   freshVar(prefix: string): string {
@@ -49,7 +60,9 @@ class Writer {
     const name = `_${kind}${this.helperNames.size}`;
     this.helperNames.set(key, name);
     for (const body of bodies) {
-      this.helpers.push(`${name}(${params}) if {\n${body.map((s) => `\t${s}`).join('\n')}\n}`);
+      // an equality with a literal is matched on the argument: `_cond0("runtime/default")`
+      const equal = params === 'x' && body.length === 1 ? EQUALS_LITERAL.exec(body[0]!) : null;
+      this.helpers.push(equal ? `${name}(${equal[1]})` : `${name}(${params}) if {\n${body.map((s) => `\t${s}`).join('\n')}\n}`);
     }
     return name;
   }
@@ -71,7 +84,19 @@ class Writer {
     const raw = path.length === 0 ? anchor : `object.get(${anchor}, ${pathLit(path)}, null)`;
     const options = unset !== undefined && values.includes(unset) ? [...values.map(lit), 'null'] : values.map(lit);
     if (options.length === 1) return `${raw} ${negated ? '!=' : '=='} ${options[0]}`;
-    return `${negated ? 'not ' : ''}${raw} in {${options.join(', ')}}`;
+    return `${negated ? 'not ' : ''}${raw} in ${this.setLit(options)}`;
+  }
+
+  /** a set literal, or for a long one a constant holding it (shared when identical) */
+  private setLit(options: readonly string[]): string {
+    const set = `{${options.join(', ')}}`;
+    if (set.length <= INLINE_SET) return set;
+    const known = this.setNames.get(set);
+    if (known) return known;
+    const name = `_values${this.setNames.size}`;
+    this.setNames.set(set, name);
+    this.helpers.push(`${name} := ${set}`);
+    return name;
   }
 
   /** statements that hold exactly when `cond` holds for `anchor` */
@@ -151,7 +176,7 @@ class Writer {
       case 'podFlag':
         return `["pod" | ${this.cond(c.where, '_spec').join('; ')}]`;
       case 'values':
-        return `sort(${c.from.map((s) => this.valueSet(s)).join(' | ')})`;
+        return sortedUnion(c.from.map((s) => this.valueSet(s)));
       case 'items': {
         const v = this.freshVar('item');
         const body = [`some ${v} in _list(_spec, ${pathLit(c.list)})`, ...this.cond(c.where, v)].join('; ');
@@ -182,7 +207,7 @@ class Writer {
             }
           }
         });
-        return `sort(${sets.join(' | ')})`;
+        return sortedUnion(sets);
       }
       case 'concat':
         return this.concatArrays(c.of.map(local));
@@ -222,7 +247,7 @@ class Writer {
   rule(r: Rule): RegoRule {
     const local = (name: string): string => {
       if (!(name in r.collections)) throw new Error(`${r.check}: unknown collection ${name}`);
-      return `c_${name}`;
+      return localName(name);
     };
     const statements: string[] = [];
     if (r.allowWhen) statements.push(this.negate(r.allowWhen, '_spec'));
@@ -238,7 +263,7 @@ class Writer {
       statements.push(`${local(name)} := ${this.collection(c, local)}`);
     };
     r.failWhen.forEach(emit);
-    statements.push(`${r.failWhen.map((n) => `count(${local(n)})`).join(' + ')} > 0`);
+    statements.push(`${sum(r.failWhen.map((n) => `count(${local(n)})`))} > 0`);
     ordered.forEach(emit);
     statements.push(`reason := ${this.msg(r.reason, local)}`, `detail := ${this.msg(r.detail, local)}`);
     return { check: r.check, statements };
@@ -256,7 +281,7 @@ export function lowerToRego(rules: readonly GuardedRule[], unlessDeniedBy: reado
     // only whether the check fails matters here, not its message
     deniedBy: unlessDeniedBy.map((g) => {
       const { statements } = w.rule(g.rule);
-      const decided = statements.findIndex((st) => /^count\(.*\) > 0$/.test(st));
+      const decided = statements.findIndex((st) => /^\(*count\(.*\) > 0$/.test(st));
       return guarded(g, statements.slice(0, decided + 1));
     }),
     helpers: w.helpers,
