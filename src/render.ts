@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { checkTitle } from './model/registry.js';
 import { layoutCel } from './targets/cel/format.js';
+import { LINE_WIDTH, wrapWords } from './wrap.js';
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -41,13 +42,7 @@ hbs.registerHelper('yamlText', (value: string, key: number, at: number) => {
   const quoted = JSON.stringify(value);
   if (at + quoted.length <= LINE_WIDTH || !FOLD_SAFE.test(value)) return new hbs.SafeString(quoted);
   const pad = ' '.repeat(key + 2);
-  const lines: string[] = [];
-  for (const word of value.split(' ')) {
-    const last = lines.at(-1);
-    if (last !== undefined && pad.length + last.length + 1 + word.length <= LINE_WIDTH) lines[lines.length - 1] = `${last} ${word}`;
-    else lines.push(word);
-  }
-  return new hbs.SafeString(`>-${lines.map((l) => `\n${pad}${l}`).join('')}`);
+  return new hbs.SafeString(`>-${wrapWords(value, LINE_WIDTH - pad.length).map((l) => `\n${pad}${l}`).join('')}`);
 });
 /** a Rego or JSON string literal */
 hbs.registerHelper('str', (value: unknown) => new hbs.SafeString(JSON.stringify(String(value))));
@@ -64,8 +59,6 @@ hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''))
 hbs.registerHelper('indent', (text: string, width: number) =>
   new hbs.SafeString(text.split('\n').map((l) => (l === '' ? '' : ' '.repeat(width) + l)).join('\n')));
 
-/** generated lines aim at this width; CEL is laid out to it */
-export const LINE_WIDTH = 120;
 /** prose a folded scalar holds verbatim: printable ASCII words separated by single spaces */
 const FOLD_SAFE = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
 /** what a YAML block scalar holds verbatim: printable ASCII lines, none blank or ending in a space, the first not indented */

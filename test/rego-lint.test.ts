@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../src/render.js';
-import { REGO_LINE_WIDTH } from '../src/targets/gatekeeper/format.js';
+import { LINE_WIDTH as REGO_LINE_WIDTH } from '../src/wrap.js';
 import { ensureEngines } from './harness/engines.js';
 import { goldenCases, renderGolden } from './harness/golden.js';
 

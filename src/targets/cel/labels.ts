@@ -85,25 +85,35 @@ function inForceCond(f: InForce, carried: readonly number[], names: Names): stri
     .map((l) => `(${and(`${level} == ${celLit(l)}`, epochCond(f[l], carried, epoch))})`).join(' || ');
 }
 
+/** a check with several carried revisions names each revision's variables after the version it starts at */
+function revisionStem(r: VersionedRule, f: InForce): string {
+  return r.revisions.length > 1 ? `${r.check}_v1_${Math.min(...f.baseline, ...f.restricted)}` : r.check;
+}
+
+/** `(in force) ? (passes) : …` over a check's carried revisions: enforce's checks, read only to silence warn, need no message */
+function versionedPasses(w: CelWriter, p: LabelledPolicy, r: VersionedRule, names: Names): string {
+  // lowered oldest first, so that their variables are declared in that order
+  const arms = r.revisions.map((rev) => ({ when: inForceCond(rev.inForce, p.carried, names), passes: w.passes(rev.rule, revisionStem(r, rev.inForce)) }));
+  return arms.reduceRight((rest, a) => `(${a.when}) ? (${a.passes}) : ${rest}`, 'true');
+}
+
 /**
  * A check's validation choosing among its carried revisions. With several,
  * each revision's message is a variable (`<check>_v1_<N>_message`): the
  * engines evaluate a variable only when read, so only the selected one runs.
  */
-function versionedValidation(w: CelWriter, p: LabelledPolicy, r: VersionedRule, names: Names, prefix?: MsgPart): CelValidation | { check: string; expression: string } {
-  // a check with several carried revisions names each revision's variables after the version it starts at
-  const several = r.revisions.length > 1;
-  const stem = (f: InForce) => (several ? `${r.check}_v1_${Math.min(...f.baseline, ...f.restricted)}` : r.check);
+function versionedValidation(w: CelWriter, p: LabelledPolicy, r: VersionedRule, names: Names, prefix: MsgPart): CelValidation {
   const arms = r.revisions.map((rev) => {
-    const s = stem(rev.inForce);
-    // enforce's checks, read only to silence warn, need no message
-    const v = prefix === undefined ? { expression: w.passes(rev.rule, s), messageExpression: '' } : w.rule(rev.rule, prefix, s);
-    return { when: inForceCond(rev.inForce, p.carried, names), expression: v.expression, message: v.messageExpression, stem: s };
+    const stem = revisionStem(r, rev.inForce);
+    const v = w.rule(rev.rule, prefix, stem);
+    const message = r.revisions.length > 1 ? w.variable(`${stem}_message`, v.messageExpression) : `(${v.messageExpression})`;
+    return { when: inForceCond(rev.inForce, p.carried, names), expression: v.expression, message };
   });
-  const expression = arms.reduceRight((rest, a) => `(${a.when}) ? (${a.expression}) : ${rest}`, 'true');
-  if (prefix === undefined) return { check: r.check, expression };
-  const message = (a: (typeof arms)[number]) => (several ? w.variable(`${a.stem}_message`, a.message) : `(${a.message})`);
-  return { check: r.check, expression, messageExpression: arms.reduceRight((rest, a) => `(${a.when}) ? ${message(a)} : ${rest}`, '""') };
+  return {
+    check: r.check,
+    expression: arms.reduceRight((rest, a) => `(${a.when}) ? (${a.expression}) : ${rest}`, 'true'),
+    messageExpression: arms.reduceRight((rest, a) => `(${a.when}) ? ${a.message} : ${rest}`, '""'),
+  };
 }
 
 /** `violates PodSecurity "<level>:<version>": ` with the selected level and version */
@@ -132,7 +142,7 @@ export function lowerLabelledToCel(p: LabelledPolicy, o: CelOptions): CelPolicy 
       messageExpression: `variables.nsFound ? "" : ${celLit(before)} + request.?namespace.orValue("") + ${celLit(after)}`,
     });
   }
-  validations.push(...p.rules.map((r) => versionedValidation(w, p, r, OWN, { cel: prefix }) as CelValidation));
+  validations.push(...p.rules.map((r) => versionedValidation(w, p, r, OWN, { cel: prefix })));
   if (p.carried.length < p.epochs.length) {
     validations.push({
       check: VERSION_NOT_CARRIED,
@@ -143,7 +153,7 @@ export function lowerLabelledToCel(p: LabelledPolicy, o: CelOptions): CelPolicy 
   if (!p.silencedBy) return { variables: w.variables, validations };
   // enforce denies: its namespace is missing, its version is not carried, or one of its checks fails
   // one variable per check keeps each expression short; they are read in turn until one fails
-  const enforceFails = p.rules.map((r) => `!${w.variable(`enforce_${r.check}`, versionedValidation(w, p, r, ENFORCE).expression)}`);
+  const enforceFails = p.rules.map((r) => `!${w.variable(`enforce_${r.check}`, versionedPasses(w, p, r, ENFORCE))}`);
   const denies = ['!variables.nsFound', ...(p.carried.length < p.epochs.length ? [`(${notCarried(ENFORCE)})`] : []), ...enforceFails];
   w.declare('enforceDenies', denies.join(' || '));
   return { variables: w.variables, validations: silenced(validations) };

@@ -5,8 +5,7 @@
 // and one body expression per line). Only the line breaks change: the terms,
 // and so what the module decides, stay as they are.
 
-/** Regal's default `line-length`; with the YAML indentation it stays within 160 columns */
-export const REGO_LINE_WIDTH = 120;
+import { LINE_WIDTH as REGO_LINE_WIDTH, wrapWords } from '../../wrap.js';
 
 type Node = string | Group;
 interface Group {
@@ -152,19 +151,8 @@ function breakGroup(g: Group, level: number, col: number, tail: number): string 
 }
 
 /** A comment, wrapped at spaces */
-function wrapComment(text: string, indent: string): string {
-  const lines: string[] = [];
-  let current = '';
-  for (const word of text.split(' ')) {
-    if (current !== '' && indent.length + 2 + current.length + 1 + word.length > REGO_LINE_WIDTH) {
-      lines.push(current);
-      current = '';
-    }
-    current = current === '' ? word : `${current} ${word}`;
-  }
-  lines.push(current);
-  return lines.map((l) => `${indent}# ${l}`).join('\n');
-}
+const wrapComment = (text: string, indent: string): string =>
+  wrapWords(text, REGO_LINE_WIDTH - indent.length - 2).map((l) => `${indent}# ${l}`).join('\n');
 
 /** One source line, broken when too long; left as it is when it cannot be parsed. */
 function layoutLine(line: string): string {
