@@ -1,5 +1,6 @@
 // The engines `npm run conformance` knows, by id.
 import type { Engine } from './engine.js';
+import { CheckEngine } from './check.js';
 import { GatorEngine } from './gator.js';
 import { KyvernoEngine } from './kyverno.js';
 import { RegoWasmEngine } from './regoWasm.js';
@@ -13,6 +14,7 @@ export const ENGINE_FACTORIES: Readonly<Record<string, () => Engine>> = {
   'gator-cel': () => new GatorEngine({ mode: 'cel' }),
   'kyverno-vpol': () => new KyvernoEngine({ flavor: 'vpol' }),
   'kyverno-cpol': () => new KyvernoEngine({ flavor: 'cpol' }),
+  check: () => new CheckEngine(),
 };
 
 /** How far `npm test` takes an engine beyond the whole corpus. */
@@ -43,6 +45,7 @@ export const SCOPES: Readonly<Record<string, ReferenceScope>> = {
   'gator-cel': FULL,
   'kyverno-vpol': FULL,
   'kyverno-cpol': KYVERNO_CLI,
+  check: FULL,
 };
 
 /** Engines `npm test` runs the corpus and reference comparisons through (PSS_TEST_ENGINES=a,b narrows them while developing). */

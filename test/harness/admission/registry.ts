@@ -4,6 +4,7 @@ import { RegoWasmAdmissionEngine } from './regoWasm.js';
 import { VapAdmissionEngine } from './vap.js';
 import { KyvernoAdmissionEngine } from './kyverno.js';
 import { GatorAdmissionEngine } from './gator.js';
+import { CheckAdmissionEngine } from './check.js';
 
 export const ADMISSION_ENGINES: Readonly<Record<string, () => AdmissionEngine & { firstFailureOnly?: boolean }>> = {
   'rego-wasm': () => new RegoWasmAdmissionEngine(),
@@ -13,4 +14,5 @@ export const ADMISSION_ENGINES: Readonly<Record<string, () => AdmissionEngine & 
   'gator-cel': () => new GatorAdmissionEngine('cel'),
   'kyverno-vpol': () => new KyvernoAdmissionEngine('vpol'),
   'kyverno-cpol': () => new KyvernoAdmissionEngine('cpol'),
+  check: () => new CheckAdmissionEngine(),
 };
