@@ -1,6 +1,6 @@
 // pss-compile command line. Bad input: one line on stderr, exit code 2, nothing
 // written. The machine failing us (permissions, a full disk): one line, exit 1.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { bundleFiles, toStream } from './bundle.js';
@@ -18,6 +18,8 @@ import { isStreamFile, writeBundleDir, writeStreamFile } from './output/write.js
 import { PACKAGE_VERSION } from './render.js';
 import { escapeControl, nearest } from './suggest.js';
 import { runDiff, runExplain } from './explain/index.js';
+import { FORMATS } from './check/report.js';
+import { runCheck, type CheckFlags } from './check/run.js';
 
 interface Flags extends RawOptions {
   config?: string;
@@ -58,7 +60,9 @@ Examples:
   pss-compile --config policies/bundle-set.yaml
   pss-compile --check deploy/pod-security
   pss-compile explain --level restricted --policy-version v1.30
-  pss-compile diff --level restricted v1.22 v1.25`)
+  pss-compile diff --level restricted v1.22 v1.25
+  pss-compile check --level restricted deploy/
+  helm template ./chart | pss-compile check --admission-config pod-security.yaml -`)
     // a subcommand's --level is its own
     .enablePositionalOptions()
     .action(() => undefined)
@@ -83,6 +87,31 @@ function modelCommands(cmd: Command, print: (text: string) => void): void {
     .addOption(level())
     .option('--json', 'print JSON')
     .action((from: string, to: string, o: { level: string; json?: boolean }) => print(runDiff({ ...o, from, to })));
+}
+
+/** `check`: evaluates manifests offline; sets its output and exit code */
+function checkCommand(cmd: Command, done: (result: { output: string; code: number }) => void): void {
+  cmd.command('check')
+    .description('evaluate Pods, workload pod templates and AdmissionReviews offline as Pod Security Admission would; exit 1 when enforce rejects one')
+    .argument('[paths...]', 'files and directories (recursively: .yaml, .yml, .json), or - for standard input')
+    .addOption(new Option('-l, --level <level>', 'the level enforced').choices(LEVELS))
+    .option('--policy-version <version>', 'with --level: v1.N or latest (default: latest)')
+    .option('--admission-config <file>', "the cluster's PodSecurityConfiguration (or AdmissionConfiguration): every mode's level and version, and its exemptions")
+    .option('--namespace-labels', 'read each namespace\'s pod-security.kubernetes.io labels from the Namespace objects in the input (the policy gives the defaults)')
+    .option('--exempt-namespaces <names>', 'comma-separated namespaces not checked')
+    .option('--exempt-usernames <names>', 'comma-separated requesting users not checked (AdmissionReviews)')
+    .option('--exempt-runtime-classes <names>', 'comma-separated pod runtime classes not checked')
+    .option('-n, --namespace <name>', 'the namespace of objects that name none', 'default')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .action((paths: string[], o: CheckFlags) => done(runCheck(paths, o, readStdin)));
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    throw new EnvironmentError('read', 'standard input', (e as NodeJS.ErrnoException).code ?? 'EIO');
+  }
 }
 
 /** `--version` does one job: a value or another option after it is most likely a policy version meant for --policy-version. */
@@ -148,6 +177,8 @@ async function run(argv: string[]): Promise<number> {
   const cmd = program();
   let printed: string | undefined;
   modelCommands(cmd, (text) => { printed = text; });
+  let checked: { output: string; code: number } | undefined;
+  checkCommand(cmd, (result) => { checked = result; });
   try {
     cmd.parse(argv);
   } catch (e) {
@@ -157,6 +188,10 @@ async function run(argv: string[]): Promise<number> {
       throw new InputError(commanderMessage(e.message));
     }
     throw e;
+  }
+  if (checked !== undefined) {
+    writeStdout(checked.output);
+    return checked.code;
   }
   if (printed !== undefined) {
     writeStdout(printed);

@@ -3,7 +3,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { VOLUME_SOURCES } from '../../src/model/pod.js';
+import { applyApiDefaults } from '../../src/evaluate/defaults.js';
+
+export { applyApiDefaults };
 
 export interface PodCase {
   /** file[#index] where the pod came from */
@@ -12,15 +14,6 @@ export interface PodCase {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The API server turns a volume with no source into an emptyDir volume. */
-export function applyApiDefaults(pod: Record<string, unknown>): Record<string, unknown> {
-  const spec = pod.spec;
-  if (!isObject(spec) || !Array.isArray(spec.volumes)) return pod;
-  const volumes = spec.volumes.map((v: unknown) =>
-    isObject(v) && !VOLUME_SOURCES.some((s) => v[s] !== undefined && v[s] !== null) ? { ...v, emptyDir: {} } : v);
-  return { ...pod, spec: { ...spec, volumes } };
-}
 
 function yamlFiles(path: string): string[] {
   if (statSync(path).isDirectory()) {
