@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { parseObjects } from '../src/check/input.js';
 import { evaluateRequest } from '../src/evaluate/admission.js';
 import { WORKLOAD_TEMPLATES } from '../src/model/pod.js';
 import { ROOT } from '../src/render.js';
@@ -215,5 +216,37 @@ describe('check on manifests', () => {
       expect({ args, status: r.status, stdout: r.stdout, lines: r.stderr.split('\n').length }).toEqual({ args, status: 2, stdout: '', lines: 2 });
       expect(r.stderr).toMatch(message);
     }
+  });
+});
+
+describe('check reads manifests as kubectl does', () => {
+  it('finds each object\'s line across markers, comments, directives, `...`, CRLF, a BOM, JSON and nested Lists', () => {
+    const text = [
+      '\uFEFF# leading comment', '---', '# Source: a.yaml', 'kind: Pod', 'metadata: {name: a}', '...',
+      '%YAML 1.1', '---', '', 'kind: Pod', 'metadata: {name: b}',
+      '--- {kind: Pod, metadata: {name: c}}',
+      '---', 'kind: List', 'items:', '- kind: Pod', '  metadata: {name: d}', '- kind: PodList', '  items:', '  - kind: Pod', '    metadata: {name: e}',
+      '---', '{', '\t"kind": "Pod",', '\t"metadata": {"name": "f"}', '}',
+      '---', '# only a comment', '---', 'just a string',
+    ].join('\r\n');
+    expect(parseObjects('m.yaml', text).map((o) => [(o.object.metadata as Obj).name, o.line])).toEqual([
+      ['a', 4], ['b', 10], ['c', 12], ['d', 16], ['e', 20], ['f', 23],
+    ]);
+  });
+
+  it('YAML 1.1 booleans (yes, on, y) and merge keys, as kubectl\'s YAML reader resolves them; quoted values stay strings', () => {
+    const [pod] = parseObjects('p.yaml', [
+      'kind: Pod', 'base: &base {privileged: on}', 'spec:', '  hostNetwork: yes', '  hostPID: N', '  hostIPC: "yes"',
+      '  containers:', '  - name: app', '    securityContext:', '      <<: *base', '      runAsNonRoot: y',
+    ].join('\n'));
+    expect(pod!.object.spec).toEqual({
+      hostNetwork: true, hostPID: false, hostIPC: 'yes',
+      containers: [{ name: 'app', securityContext: { privileged: true, runAsNonRoot: true } }],
+    });
+  });
+
+  it('names the file and line of a document it cannot read, past earlier documents', () => {
+    expect(() => parseObjects('bad.yaml', 'kind: Pod\n---\nkind: Pod\nmetadata:\n  name: [a\n')).toThrow(/^bad\.yaml:[56]: /);
+    expect(() => parseObjects('dup.yaml', 'kind: Pod\nkind: Pod\n')).toThrow(/^dup\.yaml:2: duplicated mapping key/);
   });
 });

@@ -1,11 +1,16 @@
 // The npm package as users get it: packed, installed into an empty directory,
 // and run through the README's CI and GitOps examples there.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/render.js';
+import { stringify } from 'yaml';
+import { WORKLOAD_TEMPLATES } from '../src/model/pod.js';
+import { OWN_FIXTURES } from './harness/fixtures.js';
+import { runOracle } from './harness/oracle.js';
+import { loadPods } from './harness/pods.js';
 
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; files: string[] };
 
@@ -70,5 +75,44 @@ describe('the packed package', () => {
     // the bundle set wrote three bundles, and the examples left them as generated
     expect(readdirSync(join(home, 'deploy')).sort()).toEqual(['gatekeeper', 'kyverno', 'vap']);
     expect(spawnSync('bash', ['-c', 'pss-compile --config pod-security.yaml --check'], { cwd: home, env }).status).toBe(0);
+  });
+
+  it('check, from the package alone: a directory of Deployments, a Helm-style stream on stdin, a SARIF report', () => {
+    const pods = loadPods([`${OWN_FIXTURES}/overrides.yaml`, `${OWN_FIXTURES}/capabilities.yaml`], ROOT).slice(0, 12);
+    const deployment = WORKLOAD_TEMPLATES.find((w) => w.kind === 'Deployment')!;
+    const deployments = pods.map((p, i) => ({
+      apiVersion: `${deployment.group}/${deployment.version}`, kind: deployment.kind, metadata: { name: `app${i}`, namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: `app${i}` } }, template: { metadata: { labels: { app: `app${i}` } }, spec: p.pod.spec } },
+    }));
+    const verdicts = (level: string) => runOracle(pods.map((p) => p.pod), pods.map(() => [[level, 'latest'] as const])).map((r) => r.verdicts![0]!);
+    const restricted = verdicts('restricted');
+    const baseline = verdicts('baseline');
+    expect(restricted.some((v) => !v.allowed) && baseline.some((v) => v.allowed)).toBe(true);
+    mkdirSync(join(home, 'manifests', 'shop'), { recursive: true });
+    deployments.forEach((d, i) => writeFileSync(join(home, 'manifests', i % 2 ? 'shop' : '', `${d.metadata.name}.yaml`), stringify(d)));
+    const env = { ...process.env, PATH: `${join(home, 'node_modules/.bin')}:${process.env.PATH}` };
+    const check = (args: string, input?: string) => spawnSync('bash', ['-c', `pss-compile check ${args}`], { cwd: home, env, input, encoding: 'utf8' });
+
+    const dir = check('--level restricted manifests');
+    const lines = dir.stdout.trimEnd().split('\n');
+    const rejected = deployments.flatMap((d, i) => (restricted[i]!.allowed ? [] : [`Deployment/${d.metadata.name} (namespace shop): violates PodSecurity "restricted:latest": ${restricted[i]!.message}`]));
+    expect(lines.slice(0, -1).map((l) => l.replace(/^\S+ /, '')).sort()).toEqual(rejected.sort());
+    expect(lines.at(-1)).toMatch(new RegExp(`^${pods.length} objects checked in ${pods.length} files: ${rejected.length} rejected by enforce`));
+    expect({ status: dir.status, stderr: dir.stderr }).toEqual({ status: 1, stderr: '' });
+
+    // helm template's stream: `# Source:` comments, documents separated by ---
+    const stream = deployments.map((d) => `---\n# Source: app/templates/${d.metadata.name}.yaml\n${stringify(d)}`).join('');
+    const helm = check('--level baseline -f json -', stream);
+    const results = JSON.parse(helm.stdout).results as { name: string; line: number; allowed: boolean; reasons: string[] }[];
+    expect(results.map((r) => [r.name, r.allowed, r.reasons.join(', ')])).toEqual(deployments.map((d, i) => [d.metadata.name, baseline[i]!.allowed, baseline[i]!.allowed ? '' : baseline[i]!.message]));
+    expect(results.map((r) => r.line)).toEqual(deployments.map((_, i) => stream.split('\n').findIndex((l, n) => l === 'apiVersion: apps/v1' && stream.split('\n').slice(0, n).filter((x) => x === '---').length === i + 1) + 1));
+    expect(helm.status).toBe(baseline.every((v) => v.allowed) ? 0 : 1);
+
+    const sarifRun = check('--level restricted -f sarif manifests > pss.sarif');
+    const sarif = JSON.parse(readFileSync(join(home, 'pss.sarif'), 'utf8'));
+    const failing = restricted.flatMap((v) => v.reasons);
+    expect(sarif.runs[0].results.map((r: { ruleId: string; level: string }) => r.level)).toEqual(failing.map(() => 'error'));
+    expect(sarifRun.status).toBe(1);
+    expect(check('--level restricted no-such-dir').status).toBe(2);
   });
 });

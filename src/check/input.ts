@@ -3,7 +3,8 @@
 // List objects. Each object keeps the file and line it starts at.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
+import jsyaml from 'js-yaml';
+import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
 import { InputError } from '../options.js';
 import { EnvironmentError, fsDo } from '../output/errors.js';
 
@@ -15,6 +16,25 @@ export interface Located {
   line: number;
   object: Obj;
 }
+
+const { FAILSAFE_SCHEMA, Type, YAMLException, loadAll } = jsyaml;
+// js-yaml exports its built-in types; @types/js-yaml does not declare them
+const types = (jsyaml as unknown as { types: Record<'null' | 'int' | 'float' | 'merge', InstanceType<typeof Type>> }).types;
+
+/**
+ * YAML as kubectl reads it (sigs.k8s.io/yaml on go-yaml v2, YAML 1.1): an
+ * unquoted yes, no, on, off, y or n is a boolean, so `privileged: yes` is
+ * checked as the API server will see it; merge keys (`<<`) merge.
+ */
+const YAML11_TRUE = ['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON'];
+const YAML11_FALSE = ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF'];
+const yaml11Bool = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string | null) => data !== null && (YAML11_TRUE.includes(data) || YAML11_FALSE.includes(data)),
+  construct: (data: string) => YAML11_TRUE.includes(data),
+  predicate: (value: unknown) => typeof value === 'boolean',
+});
+const KUBECTL_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [types.null, yaml11Bool, types.int, types.float, types.merge] });
 
 export const STDIN = '-';
 /** how a file is named in reports: standard input as <stdin> */
@@ -52,38 +72,89 @@ function readText(file: string, stdin: () => string): string {
   }
 }
 
+/** A document of a stream: its text, and the 0-based line of the stream it starts at. */
+interface Piece {
+  start: number;
+  lines: string[];
+}
+
+const MARKER = /^---(?=\s|$)/;
+const END = /^\.\.\.(?=\s|$)/;
+
+/**
+ * The stream cut at its document markers: `---` starts a document (with any
+ * `%` directives just before it), `...` ends one. Markers are only markers at
+ * column 0, where no scalar of a document can continue.
+ */
+function pieces(text: string): Piece[] {
+  const out: Piece[] = [];
+  let current: Piece = { start: 0, lines: [] };
+  let directives = false;
+  const next = (i: number): void => {
+    out.push(current);
+    current = { start: i, lines: [] };
+  };
+  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((line, i) => {
+    if (line.startsWith('%')) {
+      if (!directives) next(i);
+      directives = true;
+    } else if (MARKER.test(line)) {
+      if (!directives) next(i);
+      directives = false;
+    }
+    current.lines.push(line);
+    if (END.test(line)) next(i + 1);
+  });
+  out.push(current);
+  return out.filter((p) => p.lines.some((l) => l.trim() !== ''));
+}
+
+/** the 1-based line of a piece's first content: not blank, a comment, a directive or a bare marker */
+function contentLine(p: Piece): number {
+  const i = p.lines.findIndex((l) => !/^\s*(#.*)?$/.test(l) && !l.startsWith('%') && !/^---\s*(#.*)?$/.test(l));
+  return p.start + Math.max(i, 0) + 1;
+}
+
 /** The objects of one file's text; an unparsable document is bad input naming its line. */
 export function parseObjects(file: string, text: string): Located[] {
-  const lines = new LineCounter();
   const out: Located[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
-    const error = doc.errors[0];
-    if (error) {
-      const line = error.linePos?.[0].line ?? lines.linePos(error.pos[0]).line;
-      throw new InputError(`${displayName(file)}:${line}: ${error.message.split('\n')[0]!.replace(/:$/, '')}`);
-    }
-    if (!doc.contents) continue;
-    let value: unknown;
+  for (const p of pieces(text)) {
+    const source = p.lines.join('\n');
+    let docs: unknown[];
     try {
-      value = doc.toJS();
+      docs = loadAll(source, undefined, { schema: KUBECTL_SCHEMA, filename: displayName(file) });
     } catch (e) {
-      throw new InputError(`${displayName(file)}:${lines.linePos(doc.contents.range[0]).line}: ${(e as Error).message}`);
+      if (!(e instanceof YAMLException)) throw e;
+      throw new InputError(`${displayName(file)}:${p.start + (e.mark?.line ?? 0) + 1}: ${e.reason}`);
     }
-    collect(value, doc.contents, (node) => lines.linePos(node.range![0]).line, file, out);
+    const line = contentLine(p);
+    for (const value of docs) {
+      if (!isObject(value)) continue;
+      if (isList(value)) out.push(...listItems(file, source, p.start, value));
+      else out.push({ file, line, object: value });
+    }
   }
   return out;
 }
 
-/** an object, or each item of a List (at the item's own line) */
-function collect(value: unknown, node: Node, lineOf: (n: Node) => number, file: string, out: Located[]): void {
-  if (!isObject(value)) return;
-  const items = value.items;
-  const itemsNode = isMap(node) ? node.get('items', true) : undefined;
-  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(items) && isSeq(itemsNode)) {
-    items.forEach((item, i) => collect(item, itemsNode.items[i] as Node, lineOf, file, out));
-    return;
-  }
-  out.push({ file, line: lineOf(node), object: value });
+const isList = (v: Obj): v is Obj & { items: unknown[] } => typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items);
+
+/** a List's items (Lists in them too), each at its own line: read again with positions, as Lists are rare */
+function listItems(file: string, source: string, start: number, list: Obj & { items: unknown[] }): Located[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(source, { lineCounter: lines });
+  const out: Located[] = [];
+  const walk = (value: Obj & { items: unknown[] }, node: unknown): void => {
+    const items = isMap(node) ? node.get('items', true) : undefined;
+    value.items.forEach((item, i) => {
+      if (!isObject(item)) return;
+      const itemNode = isSeq(items) ? items.items[i] as Node | undefined : undefined;
+      if (isList(item)) walk(item, itemNode);
+      else out.push({ file, line: start + (itemNode?.range ? lines.linePos(itemNode.range[0]).line : 1), object: item });
+    });
+  };
+  walk(list, doc.contents);
+  return out;
 }
 
 /** Every object of every source, in the order given, and how many files were read. */

@@ -9,7 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { CEL_BUDGET, celCost, labelBundleSizes, labelCelCost, policyCost } from './cost.js';
 import { READABILITY_GOALS, levelCelCost, readabilityFigures } from './readability.js';
 import { ensureEngines } from './engines.js';
-import { compileCli, compileMatrix, gatorBench, kyvernoCli, ourDocuments, reference, regoWasm, type GatorBench } from './bench/measure.js';
+import { checkRate, compileCli, compileMatrix, gatorBench, kyvernoCli, ourDocuments, reference, regoWasm, type GatorBench } from './bench/measure.js';
 import { loadPeerBundle } from './bench/peer.js';
 import { BENCH_PODS } from './bench/pods.js';
 import { matchesPods } from './kyverno.js';
@@ -89,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
   log('rego in OPA WASM and the upstream evaluator');
   const rego = await regoWasm(runs, 1);
   const ref = reference(runs, 1);
+  log('pss-compile check');
+  const check = await attempt('check', () => checkRate(runs, 1));
   log('gator bench');
   const gkDocs = ourDocuments({ target: 'gatekeeper' });
   const gatekeeper = {
@@ -144,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
       evaluatorOnlyOverRego: ref.evaluatorOnlyPodsPerSecond / rego.podsPerSecond,
       evaluatorOnlyOverRegoFloor: ref.evaluatorOnlyPodsPerSecond / rego.floorPodsPerSecond,
     },
+    check,
     gatekeeper,
     cel: { cost, levels: levelCost },
     readability: { goals: READABILITY_GOALS, figures: readable },
@@ -170,6 +173,11 @@ async function main(argv: string[]): Promise<number> {
     ['reference / rego', `${fmt(ref.podsPerSecond / rego.podsPerSecond)}×`, '≤ 5×', ''],
     ['  Go evaluator alone (pods decoded once)', `${fmt(ref.evaluatorOnlyPodsPerSecond)}, ${fmt(ref.evaluatorOnlyPodsPerSecond / rego.podsPerSecond)}× rego`, '', ''],
     ['  OPA WASM floor (a policy with no rules)', `${fmt(rego.floorPodsPerSecond)}, ${fmt(ref.evaluatorOnlyPodsPerSecond / rego.floorPodsPerSecond)}× below Go alone`, '', ''],
+    ...(failed(check) ? [['check', 'error', '', '']] : [
+      ['check.podsPerSecond (3 containers, parsed objects)', fmt(check.podsPerSecond), '≥ 5000', ''],
+      ['  a YAML stream through the whole command', fmt(check.streamPodsPerSecond), '', ''],
+      ['  upstream evaluator, same pods (from JSON; alone)', `${fmt(check.reference.podsPerSecond)}; ${fmt(check.reference.evaluatorOnlyPodsPerSecond)}`, '', ''],
+    ]),
     ['gatekeeper.rego (mean, p99 per review; violations per pass)', gk(gatekeeper.rego), '', gk(compared?.gatekeeper?.rego)],
     ['gatekeeper.cel (mean, p99 per review; violations per pass)', gk(gatekeeper.cel), '', gk(compared?.gatekeeper?.cel)],
     ...cost.figures.map((f, i) => [`cel.cost ${f.containers} container${f.containers > 1 ? 's' : ''} (compliant / violating)`,

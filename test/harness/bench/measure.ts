@@ -11,6 +11,10 @@ import { versionLabel } from '../../../src/model/version.js';
 import { resolveOptions, type RawOptions } from '../../../src/options.js';
 import { ROOT } from '../../../src/render.js';
 import { ensureEngines } from '../engines.js';
+import { evaluateRequest } from '../../../src/evaluate/admission.js';
+import { sortObjects } from '../../../src/check/subjects.js';
+import { runCheck } from '../../../src/check/run.js';
+import { admissionPlan } from '../../../src/rules/plan.js';
 import type { LevelVersion } from '../engine.js';
 import { runKyverno } from '../kyverno.js';
 import { buildWasm, buildWasmModules, entrypoint } from '../regoWasm.js';
@@ -99,11 +103,11 @@ export async function regoWasm(runs: number, roundSeconds: number): Promise<{ po
  * from the pod's JSON (decoded at every evaluation, as the WASM run reads its
  * input), and the evaluator alone on pods decoded once.
  */
-export function reference(runs: number, roundSeconds: number): { podsPerSecond: number; evaluatorOnlyPodsPerSecond: number } {
+export function reference(runs: number, roundSeconds: number, pods: readonly unknown[] = BENCH_PODS.map((p) => p.pod)): { podsPerSecond: number; evaluatorOnlyPodsPerSecond: number } {
   const { oracle } = ensureEngines();
   const rate = (decode: boolean) => median(Array.from({ length: runs }, () => {
     const out = execFileSync(oracle, [], {
-      input: JSON.stringify({ pods: BENCH_PODS.map((p) => p.pod), levels: [TARGET.level], versions: [TARGET.version], benchSeconds: roundSeconds, benchDecode: decode }),
+      input: JSON.stringify({ pods, levels: [TARGET.level], versions: [TARGET.version], benchSeconds: roundSeconds, benchDecode: decode }),
       encoding: 'utf8',
     });
     const { bench } = JSON.parse(out) as { bench: { evaluations: number; denied: number; seconds: number } };
@@ -111,6 +115,46 @@ export function reference(runs: number, roundSeconds: number): { podsPerSecond: 
     return bench.evaluations / bench.seconds;
   }));
   return { podsPerSecond: rate(true), evaluatorOnlyPodsPerSecond: rate(false) };
+}
+
+/** Pods per second for `rounds` of `fn`, which evaluates `perCall` pods: median of rounds of `roundSeconds`. */
+function callRate(fn: () => void, perCall: number, runs: number, roundSeconds: number): number {
+  return median(Array.from({ length: runs }, () => {
+    let n = 0;
+    let elapsed = 0;
+    const start = process.hrtime.bigint();
+    while (elapsed < roundSeconds) {
+      fn();
+      n += perCall;
+      elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    }
+    return n / elapsed;
+  }));
+}
+
+/**
+ * `pss-compile check` at restricted:latest on the 3-container pods (one
+ * compliant, one failing every container check): each pod as the CLI sorts
+ * and evaluates a parsed object, and a YAML stream of 1,000 such pods through
+ * the whole command in-process (parsing, evaluation, text report); beside it
+ * the upstream evaluator on the same two pods.
+ */
+export function checkRate(runs: number, roundSeconds: number): { podsPerSecond: number; streamPodsPerSecond: number; reference: ReturnType<typeof reference> } {
+  const pods = BENCH_PODS.filter((p) => (p.pod.spec as { containers: unknown[] }).containers.length === 3);
+  const bundle = { units: admissionPlan(resolveOptions({ target: 'vap', level: TARGET.level, policyVersion: TARGET.version })), exemptNamespaces: [] };
+  const located = pods.map((p) => ({ file: 'bench.yaml', line: 1, object: p.pod }));
+  const namespaceOf = (name: string) => ({ metadata: { name } });
+  const verdicts = located.map((l) => evaluateRequest(bundle, sortObjects([l], 'default').subjects[0]!.request, namespaceOf).allowed);
+  if (JSON.stringify(verdicts) !== JSON.stringify(pods.map((p) => p.compliant))) throw new Error('check: unexpected verdicts');
+  const stream = Array.from({ length: 500 }, (_, i) => pods.map((p) => stringify({ ...p.pod, metadata: { name: `${p.name}-${i}` } }))).flat().join('---\n');
+  const flags = { level: TARGET.level, policyVersion: TARGET.version, namespace: 'default', format: 'text' as const };
+  return {
+    podsPerSecond: callRate(() => {
+      for (const l of located) evaluateRequest(bundle, sortObjects([l], 'default').subjects[0]!.request, namespaceOf);
+    }, located.length, runs, 1),
+    streamPodsPerSecond: callRate(() => runCheck(['-'], flags, () => stream), 1000, runs, roundSeconds),
+    reference: reference(runs, 1, pods.map((p) => p.pod)),
+  };
 }
 
 export interface GatorBench {
