@@ -18,8 +18,8 @@ import { isStreamFile, writeBundleDir, writeStreamFile } from './output/write.js
 import { PACKAGE_VERSION } from './render.js';
 import { escapeControl, nearest } from './suggest.js';
 import { runDiff, runExplain } from './explain/index.js';
-import { FORMATS } from './check/report.js';
-import { runCheck, type CheckFlags } from './check/run.js';
+import { FORMATS } from './check/formats.js';
+import type { CheckFlags } from './check/run.js';
 
 interface Flags extends RawOptions {
   config?: string;
@@ -103,7 +103,8 @@ function checkCommand(cmd: Command, done: (result: { output: string; code: numbe
     .option('--exempt-runtime-classes <names>', 'comma-separated pod runtime classes not checked')
     .option('-n, --namespace <name>', 'the namespace of objects that name none', 'default')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
-    .action((paths: string[], o: CheckFlags) => done(runCheck(paths, o, readStdin)));
+    // loaded only for check: compiling needs none of it
+    .action(async (paths: string[], o: CheckFlags) => done((await import('./check/run.js')).runCheck(paths, o, readStdin)));
 }
 
 function readStdin(): string {
@@ -180,7 +181,7 @@ async function run(argv: string[]): Promise<number> {
   let checked: { output: string; code: number } | undefined;
   checkCommand(cmd, (result) => { checked = result; });
   try {
-    cmd.parse(argv);
+    await cmd.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 0;

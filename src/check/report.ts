@@ -8,8 +8,9 @@ import { PACKAGE_VERSION } from '../render.js';
 import { displayName, STDIN } from './input.js';
 import type { Subject } from './subjects.js';
 
-export const FORMATS = ['text', 'json', 'sarif'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format } from './formats.js';
+
+export type { Format };
 
 export interface Checked {
   subject: Subject;

@@ -58,7 +58,13 @@ function parse(tokens: Token[]): Item[] {
   return sequence()[0]!;
 }
 
-const flatGroup = (g: Group): string => `${g.open.text}${g.items.map(flat).join(', ')}${g.close}`;
+/** each group's one-line text, computed once: layout asks for it at every level above it */
+const flatTexts = new WeakMap<Group, string>();
+function flatGroup(g: Group): string {
+  let text = flatTexts.get(g);
+  if (text === undefined) flatTexts.set(g, text = `${g.open.text}${g.items.map(flat).join(', ')}${g.close}`);
+  return text;
+}
 
 function flat(seq: readonly Item[]): string {
   return seq.map((i, n) => `${n > 0 && (isGroup(i) ? i.open.space : i.space) ? ' ' : ''}${isGroup(i) ? flatGroup(i) : i.text}`).join('');
@@ -162,7 +168,13 @@ class Layout {
   }
 }
 
+/** laid-out expressions by width and text: a bundle set repeats most of its expressions */
+const laidOut = new Map<string, string>();
+
 /** `expression` laid out in lines of at most `width` characters where its tokens allow */
 export function layoutCel(expression: string, width: number): string {
-  return new Layout(width).lines(parse(tokenize(expression)), 0, 0).join('\n');
+  const key = `${width}\n${expression}`;
+  let text = laidOut.get(key);
+  if (text === undefined) laidOut.set(key, text = new Layout(width).lines(parse(tokenize(expression)), 0, 0).join('\n'));
+  return text;
 }

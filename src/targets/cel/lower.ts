@@ -146,6 +146,24 @@ const GO_QUOTE_PLAIN = '^[ !#-\\[\\]-~]*$';
 /** the escape maps stay small enough to read: one variable per this many characters of CEL */
 const ESCAPE_MAP_CHARS = 1000;
 
+/** The Go %q escapes as CEL map literals, each under ESCAPE_MAP_CHARS characters; the same in every policy. */
+const ESCAPE_MAPS: readonly string[] = (() => {
+  const maps: string[] = [];
+  let entries: string[] = [];
+  let length = 0;
+  for (const [from, to] of [['\\', '\\\\'], ['"', '\\"'], ...GO_QUOTE_ESCAPES] as [string, string][]) {
+    const entry = `${celLit(from)}: ${celLit(to)}`;
+    if (length + entry.length > ESCAPE_MAP_CHARS) {
+      maps.push(`{${entries.join(', ')}}`);
+      entries = [];
+      length = 0;
+    }
+    length += (entries.length > 0 ? 2 : 0) + entry.length;
+    entries.push(entry);
+  }
+  return [...maps, `{${entries.join(', ')}}`];
+})();
+
 const OBJECT = 'object';
 const SPEC = 'variables.spec';
 const CONTAINERS = 'variables.containers';
@@ -192,19 +210,7 @@ export class CelWriter {
    * gains quotes; anything else is escaped character by character.
    */
   goQuote(value: string): string {
-    const escapes: [string, string][] = [['\\', '\\\\'], ['"', '\\"'], ...GO_QUOTE_ESCAPES];
-    const maps: string[] = [];
-    let entries: string[] = [];
-    const flush = () => {
-      maps.push(this.variable(`goQuoteEscapes${maps.length + 1}`, `{${entries.join(', ')}}`));
-      entries = [];
-    };
-    for (const [from, to] of escapes) {
-      const entry = `${celLit(from)}: ${celLit(to)}`;
-      if (entries.join(', ').length + entry.length > ESCAPE_MAP_CHARS) flush();
-      entries.push(entry);
-    }
-    flush();
+    const maps = ESCAPE_MAPS.map((text, i) => this.variable(`goQuoteEscapes${i + 1}`, text));
     const [q, ch] = [this.fresh('q'), this.fresh('ch')];
     const escaped = maps.reduceRight((rest, m) => `${ch} in ${m} ? ${m}[${ch}] : ${rest}`, ch);
     const body = `${q}.matches(${celLit(GO_QUOTE_PLAIN)}) ? ${q} : ${q}.split("").map(${ch}, ${escaped}).join("")`;
