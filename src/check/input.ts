@@ -5,10 +5,9 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import jsyaml from 'js-yaml';
 import { LineCounter, isMap, isSeq, parseDocument, type Node } from 'yaml';
+import { isObject, type Obj } from '../object.js';
 import { InputError } from '../options.js';
 import { EnvironmentError, fsDo } from '../output/errors.js';
-
-export type Obj = Record<string, unknown>;
 
 export interface Located {
   /** the path as given (or below a given directory); `-` is standard input */
@@ -40,8 +39,6 @@ export const STDIN = '-';
 /** how a file is named in reports: standard input as <stdin> */
 export const displayName = (file: string): string => (file === STDIN ? '<stdin>' : file);
 const MANIFEST = /\.(ya?ml|json)$/i;
-
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The manifest files under each path: a file as given, a directory's .yaml, .yml and .json files at any depth. */
 export function manifestFiles(paths: readonly string[]): string[] {

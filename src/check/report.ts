@@ -8,9 +8,6 @@ import { PACKAGE_VERSION } from '../render.js';
 import { displayName, STDIN } from './input.js';
 import type { Subject } from './subjects.js';
 
-import type { Format } from './formats.js';
-
-export type { Format };
 
 export interface Checked {
   subject: Subject;

@@ -5,8 +5,10 @@ import { evaluateRequest } from '../evaluate/admission.js';
 import { resolveJob } from '../jobs.js';
 import { InputError, type RawOptions } from '../options.js';
 import { admissionPlan } from '../rules/plan.js';
-import { readObjects, type Obj } from './input.js';
-import { jsonReport, sarifReport, summarize, textReport, type Checked, type Format } from './report.js';
+import type { Obj } from '../object.js';
+import { readObjects } from './input.js';
+import type { Format } from './formats.js';
+import { jsonReport, sarifReport, summarize, textReport, type Checked } from './report.js';
 import { sortObjects } from './subjects.js';
 
 export interface CheckFlags {

@@ -4,10 +4,11 @@
 // AdmissionReview's request as it is. Every object is defaulted first as the
 // API server would.
 import type { AdmissionRequest } from '../evaluate/admission.js';
-import { applyApiDefaults } from '../evaluate/defaults.js';
+import { applyApiDefaults, defaultedIfPod } from '../evaluate/defaults.js';
 import { at } from '../evaluate/rules.js';
-import { WORKLOAD_TEMPLATES } from '../model/pod.js';
-import type { Located, Obj } from './input.js';
+import { POD, WORKLOAD_TEMPLATES } from '../model/pod.js';
+import { isObject, type Obj } from '../object.js';
+import type { Located } from './input.js';
 
 export interface Subject {
   file: string;
@@ -30,14 +31,16 @@ export interface Sorted {
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const POD = { kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: 'v1', resource: 'pods' } };
 
 /** `apps/v1` → apps; `v1` → the core group */
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 function podRequest(pod: Obj, namespace: string): AdmissionRequest {
-  return { operation: 'CREATE', namespace, name: str(at(pod, ['metadata', 'name'])), ...POD, object: applyApiDefaults(pod), userInfo: {} };
+  const { group, version, kind, resource } = POD;
+  return {
+    operation: 'CREATE', namespace, name: str(at(pod, ['metadata', 'name'])),
+    kind: { group, version, kind }, resource: { group, version, resource }, object: applyApiDefaults(pod), userInfo: {},
+  };
 }
 
 function subject(l: Located, defaultNamespace: string): Subject | 'namespace' | undefined {
@@ -48,25 +51,24 @@ function subject(l: Located, defaultNamespace: string): Subject | 'namespace' | 
   const namespace = str(at(o, ['metadata', 'namespace'])) || defaultNamespace;
   const base = { file: l.file, line: l.line, kind, name, namespace, review: false };
   if (group === '' && kind === 'Namespace') return 'namespace';
-  if (group === '' && kind === 'Pod') return { ...base, request: podRequest(o, namespace) };
+  if (group === POD.group && kind === POD.kind) return { ...base, request: podRequest(o, namespace) };
   const w = WORKLOAD_TEMPLATES.find((t) => t.group === group && t.kind === kind);
   if (w) {
     const template = at(o, w.template);
     const t = isObject(template) ? template : {};
     const metadata = isObject(t.metadata) ? t.metadata : {};
-    return { ...base, request: podRequest({ apiVersion: 'v1', kind: 'Pod', metadata: { ...metadata, namespace }, spec: t.spec ?? {} }, namespace) };
+    return { ...base, request: podRequest({ apiVersion: POD.version, kind: POD.kind, metadata: { ...metadata, namespace }, spec: t.spec ?? {} }, namespace) };
   }
   if (group === 'admission.k8s.io' && kind === 'AdmissionReview' && isObject(o.request)) {
     const r = o.request as AdmissionRequest & Obj;
     const reviewed = isObject(r.object) ? r.object : isObject(r.oldObject) ? r.oldObject : {};
-    const defaulted = (x: unknown) => (isObject(x) && x.kind === 'Pod' ? applyApiDefaults(x) : x);
     return {
       ...base,
       kind: str(reviewed.kind) || str(r.kind?.kind),
       name: str(r.name) || str(at(reviewed, ['metadata', 'name'])),
       namespace: str(r.namespace),
       review: true,
-      request: { ...r, object: defaulted(r.object), oldObject: defaulted(r.oldObject) },
+      request: { ...r, object: defaultedIfPod(r.object), oldObject: defaultedIfPod(r.oldObject) },
     };
   }
   return undefined;

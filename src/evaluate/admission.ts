@@ -5,7 +5,7 @@
 // data every target lowers.
 import { violationPrefix, type Mode } from '../model/admission.js';
 import { NAMESPACE_LOOKUP_FAILED } from '../model/namespaceLabels.js';
-import { WORKLOAD_TEMPLATES } from '../model/pod.js';
+import { POD, WORKLOAD_TEMPLATES } from '../model/pod.js';
 import { LEVELS, type Level } from '../model/types.js';
 import type { AdmissionGate } from '../rules/admission.js';
 import type { Rule } from '../rules/ir.js';
@@ -14,7 +14,7 @@ import {
   type EvaluatedLevel, type LabelledPolicy, type ModeSelection,
 } from '../rules/labels.js';
 import type { PlanUnit, Subject } from '../rules/plan.js';
-import { LATEST, VERSION_PATTERN, minorFits } from '../model/version.js';
+import { clampMinor, isVersion, parseVersion } from '../model/version.js';
 import { at, evaluateRules, failureText, podView, type PodView } from './rules.js';
 
 type Obj = Record<string, unknown>;
@@ -61,7 +61,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 function subjectOf(r: AdmissionRequest): { subject: Subject; template?: readonly string[] } | undefined {
   const group = r.resource?.group ?? '';
   const resource = r.resource?.resource ?? '';
-  if (group === '' && resource === 'pods') return { subject: 'pod' };
+  if (group === POD.group && resource === POD.resource) return { subject: 'pod' };
   const w = WORKLOAD_TEMPLATES.find((t) => t.group === group && t.resource === resource);
   return w ? { subject: 'workload', template: w.template } : undefined;
 }
@@ -101,8 +101,6 @@ function skipped(gate: AdmissionGate, r: AdmissionRequest, spec: unknown): boole
 
 // ---- namespace labels
 
-const VERSION_RE = new RegExp(VERSION_PATTERN);
-const validVersion = (v: unknown): v is string => v === LATEST || (typeof v === 'string' && VERSION_RE.test(v) && minorFits(v.slice(v.indexOf('.') + 1)));
 const has = (labels: Obj, key: string): boolean => Object.prototype.hasOwnProperty.call(labels, key);
 
 interface Selected { level: Level; version: string }
@@ -117,16 +115,12 @@ function select(s: ModeSelection, p: LabelledPolicy, labels: Obj): Selected {
   const versionLabel = labels[s.versionLabel];
   const version = enforce && !has(labels, s.versionLabel) ? enforce.version
     : !has(labels, s.versionLabel) ? s.defaultVersion
-      : validVersion(versionLabel) ? versionLabel : p.invalidVersion;
+      : isVersion(versionLabel) ? versionLabel : p.invalidVersion;
   return { level, version };
 }
 
-/** the epoch whose rules a version selects: latest, and texts too long to be a carried minor, are the newest */
-function epochOfVersion(p: LabelledPolicy, version: string): number {
-  const digits = version.slice(p.versionPrefix.length);
-  if (version === p.latest || version.length > p.versionPrefix.length + String(p.newestMinor).length) return p.epochs.at(-1)!;
-  return epochOf(Number(digits));
-}
+/** the epoch whose rules a (valid) version selects: latest, and versions past the newest rules, select the newest */
+const epochOfVersion = (p: LabelledPolicy, version: string): number => epochOf(clampMinor(parseVersion(version), p.newestMinor));
 
 /** the rules in force at a selected level and version, and whether the bundle carries that version */
 function inForce(p: LabelledPolicy, s: Selected): { rules: Rule[]; carried: boolean } {

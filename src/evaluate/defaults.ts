@@ -1,8 +1,7 @@
 // The API server's defaulting that the checks depend on, applied before any
 // evaluation (by `pss-compile check` and by every test engine and oracle).
-import { VOLUME_SOURCES } from '../model/pod.js';
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { POD, VOLUME_SOURCES } from '../model/pod.js';
+import { isObject } from '../object.js';
 
 /** The API server turns a volume with no source into an emptyDir volume. */
 export function applyApiDefaults<T>(pod: T): T {
@@ -13,3 +12,6 @@ export function applyApiDefaults<T>(pod: T): T {
     isObject(v) && !VOLUME_SOURCES.some((s) => v[s] !== undefined && v[s] !== null) ? { ...v, emptyDir: {} } : v);
   return { ...pod, spec: { ...spec, volumes } };
 }
+
+/** An AdmissionRequest's object or oldObject, defaulted when it is a Pod (the only kind the defaulting concerns). */
+export const defaultedIfPod = <T>(o: T): T => (isObject(o) && o.kind === POD.kind ? applyApiDefaults(o) : o);

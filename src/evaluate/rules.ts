@@ -2,14 +2,12 @@
 // same rules every target lowers, read here as data instead of generated code.
 // Each case follows the generated Rego's meaning (missing and null read as
 // unset, lists that are not lists read as empty, sorted sets in Go's byte order).
-import { GO_QUOTE_ESCAPES } from '../model/goQuote.js';
+import { goQuote } from '../model/goQuote.js';
+import { isObject, type Obj } from '../object.js';
 import type { Collection, Cond, Msg, Path, Rule, Scalar, ValueSource } from '../rules/ir.js';
 import { CONTAINER_LISTS } from '../model/pod.js';
 
 type Value = unknown;
-type Obj = Record<string, unknown>;
-
-const isObject = (v: Value): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** the value at `path`, or null when it, or an object on the way, is missing or null */
 export function at(anchor: Value, path: Path): Value {
@@ -53,8 +51,12 @@ export function holds(c: Cond, anchor: Value): boolean {
   }
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Go's string order: by UTF-8 bytes, which is code point order */
 export function goCompare(a: string, b: string): number {
+  // UTF-16 order is code point order unless a surrogate pair meets U+E000…U+FFFF
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = [...a];
   const y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
@@ -64,15 +66,6 @@ export function goCompare(a: string, b: string): number {
   return x.length - y.length;
 }
 const sortedSet = (xs: Iterable<string>): string[] => [...new Set(xs)].sort(goCompare);
-
-/** Go's %q of a string, as upstream formats annotation values */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    out += ch === '\\' ? '\\\\' : ch === '"' ? '\\"' : (GO_QUOTE_ESCAPES.get(ch) ?? ch);
-  }
-  return `${out}"`;
-}
 
 /** a scalar as the generated code prints it: strings as they are, integers in base 10 */
 const text = (v: Value, format: ValueSource['format']): string | undefined => {

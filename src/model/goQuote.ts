@@ -21,3 +21,14 @@ export const GO_QUOTE_ESCAPES: ReadonlyMap<string, string> = new Map([
   ...NON_PRINTABLE.flatMap(([from, to]) =>
     Array.from({ length: to - from + 1 }, (_, i): [string, string] => [String.fromCharCode(from + i), `\\u${hex(from + i, 4)}`])),
 ]);
+
+/** `\` and `"`, which %q escapes with a backslash */
+export const GO_QUOTE_BACKSLASHED: readonly [string, string][] = [['\\', '\\\\'], ['"', '\\"']];
+const ALL_ESCAPES = new Map([...GO_QUOTE_BACKSLASHED, ...GO_QUOTE_ESCAPES]);
+
+/** Go's %q of a string, as upstream formats annotation values (`pss-compile check` runs it; targets lower the tables) */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) out += ALL_ESCAPES.get(ch) ?? ch;
+  return `${out}"`;
+}

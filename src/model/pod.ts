@@ -30,6 +30,9 @@ export const RESTRICTED_VOLUME_SOURCES = [
 /** Every VolumeSource field; the API server defaults a volume with none of them to emptyDir. */
 export const VOLUME_SOURCES = [...ALLOWED_VOLUME_SOURCES, ...RESTRICTED_VOLUME_SOURCES] as const;
 
+/** The Pod resource itself, as admission requests name it. */
+export const POD = { group: '', version: 'v1', resource: 'pods', kind: 'Pod' } as const;
+
 /** Workload resources whose pod template PSA checks (warn and audit only), and where the template sits. */
 export const WORKLOAD_TEMPLATES = [
   { group: '', version: 'v1', resource: 'replicationcontrollers', kind: 'ReplicationController', template: ['spec', 'template'] },

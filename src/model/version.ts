@@ -26,15 +26,17 @@ const VERSION_RE = new RegExp(VERSION_PATTERN);
 
 export class VersionError extends Error {}
 
+/** Whether upstream's ParseVersion accepts the text (a namespace's version label, say). */
+export function isVersion(text: unknown): text is string {
+  if (text === LATEST) return true;
+  const match = typeof text === 'string' ? VERSION_RE.exec(text) : null;
+  return match !== null && minorFits(match[1]!);
+}
+
 export function parseVersion(text: string): PolicyVersion {
-  if (text === LATEST) return { label: LATEST, minor: undefined };
-  const match = VERSION_RE.exec(text);
+  if (!isVersion(text)) throw new VersionError(`invalid version "${text}": must be "latest" or "v1.N" (e.g. v1.30)`);
   // the minor is only compared with the newest revision, so a huge one may round
-  const minor = match && minorFits(match[1]!) ? Number(match[1]) : NaN;
-  if (Number.isNaN(minor)) {
-    throw new VersionError(`invalid version "${text}": must be "latest" or "v1.N" (e.g. v1.30)`);
-  }
-  return { label: text, minor };
+  return { label: text, minor: text === LATEST ? undefined : Number(text.slice(text.indexOf('.') + 1)) };
 }
 
 /** The minor whose rules apply: versions newer than the newest revision use it. */

@@ -1,9 +1,9 @@
 // Admission facts every target needs in the same form.
 import { EVALUATED_POD_SUBRESOURCES } from '../model/admission.js';
-import { WORKLOAD_TEMPLATES } from '../model/pod.js';
+import { POD, WORKLOAD_TEMPLATES } from '../model/pod.js';
 
 /** `pods` and the pod subresources whose requests PSA evaluates, as webhook and VAP rules name them */
-export const podResources = (): string[] => ['pods', ...EVALUATED_POD_SUBRESOURCES.map((s) => `pods/${s}`)];
+export const podResources = (): string[] => [POD.resource, ...EVALUATED_POD_SUBRESOURCES.map((s) => `${POD.resource}/${s}`)];
 
 /** The workload resources and kinds PSA checks, by API group */
 export const workloadGroups = (): { group: string; resources: string[]; kinds: string[] }[] =>

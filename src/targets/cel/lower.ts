@@ -8,7 +8,7 @@
 // Reads are null-safe: a missing field, or one set to null, reads as unset.
 // Collections are lists of strings; values gathered per container are lists of
 // lists ("nested") because flatten() only exists from Kubernetes 1.35.
-import { GO_QUOTE_ESCAPES } from '../../model/goQuote.js';
+import { GO_QUOTE_BACKSLASHED, GO_QUOTE_ESCAPES } from '../../model/goQuote.js';
 import { CONTAINER_LISTS, WORKLOAD_TEMPLATES } from '../../model/pod.js';
 import type { Collection, Cond, Msg, Path, Rule, Scalar, ValueSource } from '../../rules/ir.js';
 
@@ -151,7 +151,7 @@ const ESCAPE_MAPS: readonly string[] = (() => {
   const maps: string[] = [];
   let entries: string[] = [];
   let length = 0;
-  for (const [from, to] of [['\\', '\\\\'], ['"', '\\"'], ...GO_QUOTE_ESCAPES] as [string, string][]) {
+  for (const [from, to] of [...GO_QUOTE_BACKSLASHED, ...GO_QUOTE_ESCAPES]) {
     const entry = `${celLit(from)}: ${celLit(to)}`;
     if (length + entry.length > ESCAPE_MAP_CHARS) {
       maps.push(`{${entries.join(', ')}}`);

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { applyApiDefaults } from '../pods.js';
+import { defaultedIfPod } from '../../../src/evaluate/defaults.js';
 
 type Obj = Record<string, any>;
 
@@ -49,11 +49,6 @@ export interface CaseDir {
 
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The one piece of API-server defaulting every engine and the oracle see (pods only). */
-function defaulted(o: Obj | null | undefined): Obj | null | undefined {
-  return isObject(o) && o.kind === 'Pod' ? applyApiDefaults(o) : o;
-}
-
 /**
  * The request as the API server sends it: requestKind, requestResource and
  * requestSubResource (what upstream's webhook reads) equal kind, resource and
@@ -66,8 +61,8 @@ export function asSent(request: AdmissionRequest): AdmissionRequest {
     requestKind: request.requestKind ?? request.kind,
     requestResource: request.requestResource ?? request.resource,
     ...(request.requestSubResource === undefined && request.subResource ? { requestSubResource: request.subResource } : {}),
-    object: defaulted(request.object),
-    oldObject: defaulted(request.oldObject),
+    object: defaultedIfPod(request.object),
+    oldObject: defaultedIfPod(request.oldObject),
   };
 }
 
