@@ -24,6 +24,9 @@ const MANAGED_BY = 'pss-compile';
 
 /** a YAML double-quoted scalar (JSON strings are valid YAML) */
 hbs.registerHelper('yaml', (value: unknown) => new hbs.SafeString(JSON.stringify(value)));
+/** a name as a plain YAML scalar when it reads as nothing but a string (an identifier, not yes/no/null), else quoted */
+hbs.registerHelper('yamlName', (value: string) =>
+  new hbs.SafeString(/^[A-Za-z_][\w-]*$/.test(value) && !/^(y|n|yes|no|on|off|true|false|null)$/i.test(value) ? value : JSON.stringify(value)));
 /**
  * A YAML flow sequence of double-quoted scalars; a block sequence when the
  * flow one, starting at column `at` of a line whose key is at `key`, would be too long.

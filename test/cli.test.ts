@@ -125,9 +125,12 @@ describe('output', () => {
     const [both] = docsOf(run('--target', 'gatekeeper', ...flags).stdout);
     const cel = both!.spec.targets[0].code.find((c: { engine: string }) => c.engine === 'K8sNativeValidation').source;
     expect(cel.failurePolicy).toBe('Fail');
-    // laid out at another indentation: the same CEL up to line breaks
+    // laid out at another indentation: the same CEL up to line breaks as Kyverno's (both read objects null-safely),
+    // and the same conditions as the VAP, which reads the API server's typed objects
     const tokens = (cs: { name: string; expression: string }[]) => cs.map((c) => ({ ...c, expression: c.expression.replace(/\s+/g, ' ').replace(/([([]) | ([)\]])/g, '$1$2') }));
-    expect(tokens(cel.matchCondition)).toEqual(tokens(vapPolicy!.spec.matchConditions));
+    const [vpol] = docsOf(run('--target', 'kyverno', ...flags).stdout);
+    expect(tokens(cel.matchCondition)).toEqual(tokens(vpol!.spec.matchConditions));
+    expect(cel.matchCondition.map((c: { name: string }) => c.name)).toEqual(vapPolicy!.spec.matchConditions.map((c: { name: string }) => c.name));
     const [cpol] = docsOf(run('--target', 'kyverno', '--kyverno-flavor', 'clusterpolicy', ...flags).stdout);
     expect(cpol!.spec.rules.every((r: { celPreconditions: unknown[] }) => r.celPreconditions.length >= 4)).toBe(true);
   });
@@ -210,8 +213,11 @@ describe('output', () => {
       ['enforce', 'baseline', 'latest', 'Fail'], ['warn', 'restricted', 'latest', 'Fail'], ['audit', 'restricted', 'latest', 'Fail'],
       ['warn', 'restricted', 'latest', 'Ignore'], ['audit', 'restricted', 'latest', 'Ignore'],
     ]);
-    expect(policies[0]!.spec.validations[0].messageExpression).toContain('violates PodSecurity \\"baseline:latest\\": ');
-    expect(policies[1]!.spec.validations[0].messageExpression).toContain('would violate PodSecurity \\"restricted:latest\\": ');
+    // each policy names its prefix once, and every message starts with it
+    const prefix = (p: { spec: { variables: { name: string; expression: string }[] } }) => p.spec.variables.find((v) => v.name === 'violation')?.expression;
+    expect(prefix(policies[0]!)).toBe('"violates PodSecurity \\"baseline:latest\\": "');
+    expect(prefix(policies[1]!)).toBe('"would violate PodSecurity \\"restricted:latest\\": "');
+    expect(policies[0]!.spec.validations[0].messageExpression).toMatch(/^\[?\s*variables\.violation\b/);
     // no warning on a request enforce rejects
     expect(policies[1]!.spec.variables.map((v: { name: string }) => v.name)).toContain('enforceDenies');
     expect(policies[2]!.spec.variables.map((v: { name: string }) => v.name)).not.toContain('enforceDenies');

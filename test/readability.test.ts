@@ -29,9 +29,15 @@ describe('golden files a reviewer can read', () => {
   it('write CEL as block scalars, one comment line naming the check above each validation', () => {
     const text = read('vap/restricted-latest.yaml');
     expect(text).not.toMatch(/expression: "/);
-    expect(text).toMatch(/\n {4}# privileged \(baseline\): Privileged Containers: privileged containers are forbidden\n {4}- expression: \|-\n/);
+    expect(text).toMatch(/\n {2}# privileged \(baseline\): Privileged Containers: privileged containers are forbidden\n {2}- expression: \|-\n/);
     const validations = parseAllDocuments(text)[0]!.toJS().spec.validations as unknown[];
-    expect(text.match(/\n {4}# \w+ \((baseline|restricted)\): /g)).toHaveLength(validations.length);
+    expect(text.match(/\n {2}# \w+ \((baseline|restricted)\): /g)).toHaveLength(validations.length);
+  });
+
+  it(`keep the restricted:latest VAP bundle within ${READABILITY_GOALS.restrictedVapBytes / 1024} KiB`, () => {
+    const bytes = Buffer.byteLength(read('vap/restricted-latest.yaml'));
+    expect(bytes).toBeGreaterThan(10 * 1024);
+    expect(bytes).toBeLessThanOrEqual(READABILITY_GOALS.restrictedVapBytes);
   });
 });
 

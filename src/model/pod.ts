@@ -5,6 +5,13 @@ import type { Path } from '../rules/ir.js';
 /** Upstream visits init containers, then containers, then ephemeral containers. */
 export const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
+/**
+ * The one field the checks read that Go writes as null when it is empty (it
+ * has no omitempty tag): a pod converted from its typed form holds no other
+ * null, and no zero value in an omitempty field.
+ */
+export const NULL_WHEN_EMPTY: readonly string[] = ['containers'];
+
 export const podSC = (...field: string[]): Path => ['securityContext', ...field];
 export const containerSC = podSC;
 

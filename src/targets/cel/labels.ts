@@ -131,7 +131,7 @@ export function lowerLabelledToCel(p: LabelledPolicy, o: CelOptions): CelPolicy 
   const selections = [...(enforce ? selectionVariables(p, enforce, ENFORCE) : []), ...selectionVariables(p, p.selection, OWN)];
   for (const s of selections) w.declare(s.name, s.expression);
   podVariables(w, o.subject);
-  const prefix = prefixExpr(p, OWN);
+  const prefix = w.declare('violation', prefixExpr(p, OWN));
   const notCarried = (names: Names) => `${v(names.level)} != "privileged" && !(${v(names.epoch)} in ${list(p.carried)})`;
   const validations: CelValidation[] = [];
   if (p.selection.mode === 'enforce' && o.subject !== 'workload') {

@@ -6,10 +6,13 @@
 // every CEL target (VAP, Kyverno, Gatekeeper).
 //
 // Reads are null-safe: a missing field, or one set to null, reads as unset.
-// Collections are lists of strings; values gathered per container are lists of
+// Where the object is converted from its typed form (VAP), the one field that
+// can be null is spec.containers, so reads need only a default.
+// Collections are lists of strings. One field read from each container is a
+// flat list; values from several fields or lists per container are lists of
 // lists ("nested") because flatten() only exists from Kubernetes 1.35.
 import { GO_QUOTE_BACKSLASHED, GO_QUOTE_ESCAPES } from '../../model/goQuote.js';
-import { CONTAINER_LISTS, WORKLOAD_TEMPLATES } from '../../model/pod.js';
+import { CONTAINER_LISTS, NULL_WHEN_EMPTY, WORKLOAD_TEMPLATES } from '../../model/pod.js';
 import type { Collection, Cond, Msg, Path, Rule, Scalar, ValueSource } from '../../rules/ir.js';
 
 export interface CelOptions {
@@ -17,6 +20,12 @@ export interface CelOptions {
   kubeMinor: number;
   /** what the checks read: the Pod itself, or the pod template of a workload resource */
   subject?: 'pod' | 'workload';
+  /**
+   * The objects are converted from their typed form, as the API server gives
+   * them to VAP: no field is null but those in NULL_WHEN_EMPTY, and list items
+   * and map values are never null.
+   */
+  typed?: boolean;
 }
 
 export interface CelPolicyOptions extends CelOptions {
@@ -46,29 +55,64 @@ export interface CelPolicy {
 export const celLit = (v: Scalar | null): string =>
   v === null ? 'null' : JSON.stringify(v).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-/**
- * A container's name. The API server validates the pod before validating
- * admission, so a name is never null there; a missing one reads as "".
- */
-const containerName = (c: string): string => `${c}.?name.orValue("")`;
+/** `anchor.?a.?b`: the field at path, as an optional */
+const at = (anchor: string, path: Path): string => `${anchor}${path.map((p) => `.?${p}`).join('')}`;
 
-/** Part of a message: a text, or CEL that yields one. */
-export type MsgPart = string | { cel: string };
+/** Part of a message: a text, CEL that yields one, or a choice of two texts. */
+export type MsgPart = string | { cel: string } | { choice: string; arms: readonly [string, string] };
 
 /** a message of more pieces than this is a join rather than a chain of + */
 const JOIN_PIECES = 3;
+/** a text this short next to a choice joins both its arms: "container \"" rather than a piece of its own */
+const ARM_AFFIX = 3;
 
 /** message parts as one CEL string expression: adjacent texts are one literal */
 function emit(parts: readonly MsgPart[]): string {
   const merged: MsgPart[] = [];
   for (const p of parts) {
-    if (typeof p === 'string' && typeof merged.at(-1) === 'string') merged[merged.length - 1] += p;
-    else merged.push(p);
+    const last = merged.at(-1);
+    if (typeof p === 'string' && typeof last === 'string') merged[merged.length - 1] = last + p;
+    else if (typeof p === 'string' && typeof last === 'object' && 'choice' in last && p.length <= ARM_AFFIX) {
+      merged[merged.length - 1] = { choice: last.choice, arms: [last.arms[0] + p, last.arms[1] + p] };
+    } else if (typeof p === 'object' && 'choice' in p && typeof last === 'string' && last.length <= ARM_AFFIX) {
+      merged[merged.length - 1] = { choice: p.choice, arms: [last + p.arms[0], last + p.arms[1]] };
+    } else merged.push(p);
   }
-  const cel = merged.map((p) => (typeof p === 'string' ? celLit(p) : p.cel));
+  const cel: string[] = [];
+  for (let n = 0; n < merged.length; n++) {
+    const p = merged[n]!;
+    const next = merged[n + 1];
+    if (typeof p === 'string') cel.push(celLit(p));
+    else if ('choice' in p) cel.push(`(${p.choice} ? ${celLit(p.arms[0])} : ${celLit(p.arms[1])})`);
+    // a named text and the text after it are one piece: variables.violation + "privileged ("
+    else if (/^[\w.]+$/.test(p.cel) && typeof next === 'string') {
+      cel.push(`${p.cel} + ${celLit(next)}`);
+      n++;
+    } else cel.push(p.cel);
+  }
   // each + copies the text so far, so many pieces cost less as one join
   if (cel.length > JOIN_PIECES) return `[${cel.join(', ')}].join("")`;
   return cel.length === 0 ? '""' : cel.join(' + ');
+}
+
+/** `x` in parentheses when it holds an operator looser than && */
+const grouped = (x: string): string => (/ \|\| | \? /.test(x) ? `(${x})` : x);
+
+/** `x` as an operand of || or ?:, in parentheses when it holds && or looser operators */
+const asOperand = (x: string): string => (/ (\|\||&&|\?) /.test(x) && !negatedGroup(x) ? `(${x})` : x);
+
+/** `!(…)` as a whole: its parenthesis closes at the end (string literals skipped) */
+function negatedGroup(x: string): boolean {
+  if (!x.startsWith('!(')) return false;
+  let depth = 0;
+  for (let i = 1; i < x.length; i++) {
+    const ch = x[i];
+    if (ch === '"') {
+      for (i++; i < x.length && x[i] !== '"'; i++) if (x[i] === '\\') i++;
+    } else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i === x.length - 1;
+  }
+  return false;
 }
 
 /** `x`, in parentheses unless it is a name */
@@ -128,6 +172,13 @@ function anySet(conds: readonly Cond[]): string[] | undefined {
   return fields.length > 2 && fields.every((f) => f !== undefined) ? (fields as string[]) : undefined;
 }
 
+/** `set(p) && p != v`: the path and the value it must differ from */
+function setToOther(conds: readonly Cond[]): { path: Path; value: Scalar } | undefined {
+  const [set, not] = conds;
+  if (conds.length !== 2 || set?.op !== 'set' || not?.op !== 'not' || not.cond.op !== 'eq' || not.cond.unset !== undefined) return undefined;
+  return JSON.stringify(set.path) === JSON.stringify(not.cond.path) ? { path: set.path, value: not.cond.value } : undefined;
+}
+
 /** A lowered collection: its list expression and whether it is a list of lists. */
 interface Collected {
   list: string;
@@ -143,16 +194,26 @@ interface Lowered extends Collected {
 
 /** printable ASCII other than `\\` and `"`: Go's %q adds only the quotes */
 const GO_QUOTE_PLAIN = '^[ !#-\\[\\]-~]*$';
+/** what CEL's strings.quote escapes, as Go's %q does: the backslashed pair and the named controls */
+const CEL_QUOTE_ESCAPES = new Set(['\\', '"', '\x07', '\b', '\f', '\n', '\r', '\t', '\v']);
 /** the escape maps stay small enough to read: one variable per this many characters of CEL */
 const ESCAPE_MAP_CHARS = 1000;
 
-/** The Go %q escapes as CEL map literals, each under ESCAPE_MAP_CHARS characters; the same in every policy. */
-const ESCAPE_MAPS: readonly string[] = (() => {
+/**
+ * The rest of Go's %q after strings.quote: ASCII controls and DEL as \xNN (the
+ * hex of their one byte), and the code points Go writes as \uXXXX, as maps from
+ * character to its four hex digits, each under ESCAPE_MAP_CHARS characters.
+ */
+const UNICODE_MAPS: readonly string[] = (() => {
   const maps: string[] = [];
   let entries: string[] = [];
   let length = 0;
   for (const [from, to] of [...GO_QUOTE_BACKSLASHED, ...GO_QUOTE_ESCAPES]) {
-    const entry = `${celLit(from)}: ${celLit(to)}`;
+    const code = from.codePointAt(0)!;
+    if (CEL_QUOTE_ESCAPES.has(from)) continue;
+    if (to === `\\x${code.toString(16).padStart(2, '0')}` && (code < 0x20 || code === 0x7f)) continue;
+    if (to !== `\\u${code.toString(16).padStart(4, '0')}`) throw new Error(`CEL lowering: no way to write Go's ${to} for U+${code.toString(16)}`);
+    const entry = `${celLit(from)}: ${celLit(to.slice(2))}`;
     if (length + entry.length > ESCAPE_MAP_CHARS) {
       maps.push(`{${entries.join(', ')}}`);
       entries = [];
@@ -161,6 +222,9 @@ const ESCAPE_MAPS: readonly string[] = (() => {
     length += (entries.length > 0 ? 2 : 0) + entry.length;
     entries.push(entry);
   }
+  // the CEL writes every character below a space, and DEL, as \xNN: Go must escape each of them
+  const controls = [...Array.from({ length: 0x20 }, (_, n) => String.fromCharCode(n)), '\x7f'];
+  if (controls.some((ch) => !GO_QUOTE_ESCAPES.has(ch))) throw new Error('CEL lowering: Go %q leaves a control character as it is');
   return [...maps, `{${entries.join(', ')}}`];
 })();
 
@@ -207,24 +271,36 @@ export class CelWriter {
 
   /**
    * Go's %q (upstream quotes annotation values with it): printable ASCII only
-   * gains quotes; anything else is escaped character by character.
+   * gains quotes; anything else goes through strings.quote, then character by
+   * character: controls and DEL as \xNN, the UNICODE_MAPS code points as \uXXXX.
    */
   goQuote(value: string): string {
-    const maps = ESCAPE_MAPS.map((text, i) => this.variable(`goQuoteEscapes${i + 1}`, text));
-    const [q, ch] = [this.fresh('q'), this.fresh('ch')];
-    const escaped = maps.reduceRight((rest, m) => `${ch} in ${m} ? ${m}[${ch}] : ${rest}`, ch);
-    const body = `${q}.matches(${celLit(GO_QUOTE_PLAIN)}) ? ${q} : ${q}.split("").map(${ch}, ${escaped}).join("")`;
-    return `"\\"" + [${value}].map(${q}, ${body})[0] + "\\""`;
+    const maps = UNICODE_MAPS.map((text, i) => this.variable(`goQuoteUnicode${i + 1}`, text));
+    const [q, ch, h] = [this.fresh('q'), this.fresh('ch'), this.fresh('h')];
+    const unicode = `${maps.map((m, i) => (i === 0 ? `${m}[?${ch}]` : `.or(${m}[?${ch}])`)).join('')}.optMap(${h}, "\\\\u" + ${h}).orValue(${ch})`;
+    const escaped = `${ch} < " " || ${ch} == "\\u007f" ? "\\\\x" + "%x".format([${ch}]) : ${unicode}`;
+    const body = `${q}.matches(${celLit(GO_QUOTE_PLAIN)}) ? "\\"" + ${q} + "\\"" : strings.quote(${q}).split("").map(${ch}, ${escaped}).join("")`;
+    return `[${value}].map(${q}, ${body})[0]`;
   }
 
   fresh(prefix: string): string {
     return `${prefix}${this.vars++}`;
   }
 
+  /**
+   * A container's name. The API server validates the pod before validating
+   * admission, so a name is never null there; a missing one reads as "".
+   * Go writes the name of a typed container even when it is empty.
+   */
+  containerName(c: string): string {
+    return this.o.typed ? `${c}.name` : `${c}.?name.orValue("")`;
+  }
+
   /** value at path; missing or null reads as `unset` (null when not given) */
   value(anchor: string, path: Path, unset: Scalar | undefined): string {
-    if (path.length === 0 && this.defaulted.has(anchor)) return anchor;
-    const read = path.length === 0 ? anchor : `${anchor}${path.map((p) => `.?${p}`).join('')}.orValue(null)`;
+    if (path.length === 0 && (this.o.typed || this.defaulted.has(anchor))) return anchor;
+    if (this.o.typed) return `${at(anchor, path)}.orValue(${unset === undefined ? 'null' : celLit(unset)})`;
+    const read = path.length === 0 ? anchor : `${at(anchor, path)}.orValue(null)`;
     if (unset === undefined) return read;
     // every unset value in the model is a zero value ("", 0, false), and null is a zero value too
     if (unset !== '' && unset !== 0 && unset !== false) throw new Error(`CEL lowering: unset ${String(unset)} is not a zero value`);
@@ -247,38 +323,68 @@ export class CelWriter {
 
   /** the list at path, or [] when missing or null */
   list(anchor: string, path: Path): string {
-    return `optional.ofNonZeroValue(${anchor}${path.map((p) => `.?${p}`).join('')}.orValue(null)).orValue([])`;
+    if (this.o.typed && !NULL_WHEN_EMPTY.includes(path.at(-1)!)) return `${at(anchor, path)}.orValue([])`;
+    return `optional.ofNonZeroValue(${at(anchor, path)}.orValue(null)).orValue([])`;
+  }
+
+  /** the object at path, or {} when missing or null */
+  object(anchor: string, path: Path): string {
+    if (this.o.typed) return `${at(anchor, path)}.orValue({})`;
+    return `optional.ofNonZeroValue(${this.value(anchor, path, undefined)}).orValue({})`;
+  }
+
+  /**
+   * Compares a typed field with `value`. A boolean field read with the other
+   * boolean as its default is its own test: `x.orValue(false)` for `x == true`.
+   */
+  private typedEq(a: string, path: Path, value: Scalar, unset: Scalar | undefined, equal: boolean): string {
+    if (typeof value === 'boolean' && path.length > 0) {
+      const read = `${at(a, path)}.orValue(${unset ?? !value})`;
+      return value === equal ? read : `!${read}`;
+    }
+    return `${this.value(a, path, unset)} ${equal ? '==' : '!='} ${celLit(value)}`;
   }
 
   cond(c: Cond, a: string): string {
     switch (c.op) {
       // a missing or null field equals no value, so a value other than the zero one needs no default
       case 'eq':
+        if (this.o.typed) return this.typedEq(a, c.path, c.value, c.unset, true);
         if (c.unset !== undefined && c.value === c.unset && !this.isDefaulted(a, c.path)) return `!${this.present(a, c.path)}`;
         return `${this.value(a, c.path, undefined)} == ${celLit(c.value)}`;
       case 'in': {
         const unset = c.unset !== undefined && c.values.includes(c.unset) ? c.unset : undefined;
         return `${this.value(a, c.path, unset)} in [${c.values.map(celLit).join(', ')}]`;
       }
-      case 'prefix':
-        return `string(${this.value(a, c.path, '')}).startsWith(${celLit(c.prefix)})`;
+      case 'prefix': {
+        // a raw value defaulted to "" is typed dyn; a typed one is a string already
+        const read = this.value(a, c.path, '');
+        return `${this.o.typed ? read : `string(${read})`}.startsWith(${celLit(c.prefix)})`;
+      }
       case 'set':
+        if (this.o.typed && c.path.length > 0) return `${at(a, c.path)}.hasValue()`;
         return `${this.value(a, c.path, undefined)} != null`;
       case 'not': {
         const e = c.cond;
+        if (this.o.typed && e.op === 'eq') return this.typedEq(a, e.path, e.value, e.unset, false);
         if (e.op === 'eq' && e.unset !== undefined && e.value === e.unset && !this.isDefaulted(a, e.path)) return this.present(a, e.path);
         if (e.op === 'eq') return `${this.value(a, e.path, undefined)} != ${celLit(e.value)}`;
         const inner = this.cond(e, a);
         return /^[\w.?]+(\([^()]*\))*$/.test(inner) ? `!${inner}` : `!(${inner})`;
       }
       // comparisons bind tighter than && and ||; a mix of && and || keeps its parentheses to be read at a glance
-      case 'all':
+      case 'all': {
+        const other = this.o.typed ? setToOther(c.conds) : undefined;
+        // a typed field read with the value as its default is set to another value exactly when it differs
+        if (other) return `${at(a, other.path)}.orValue(${celLit(other.value)}) != ${celLit(other.value)}`;
         return c.conds.map((x) => (x.op === 'any' ? `(${this.cond(x, a)})` : this.cond(x, a))).join(' && ');
+      }
       case 'any': {
         const fields = anySet(c.conds);
         if (fields) {
           const k = this.fresh('k');
-          return `[${fields.map(celLit).join(', ')}].exists(${k}, ${a}[?${k}].orValue(null) != null)`;
+          const set = this.o.typed ? `${a}[?${k}].hasValue()` : `${a}[?${k}].orValue(null) != null`;
+          return `[${fields.map(celLit).join(', ')}].exists(${k}, ${set})`;
         }
         return c.conds.map((x) => (x.op === 'all' ? `(${this.cond(x, a)})` : this.cond(x, a))).join(' || ');
       }
@@ -302,13 +408,16 @@ export class CelWriter {
 
   /** the kept values of one source, per item of `walk` (the containers, or the pod spec followed by them) */
   private values(s: ValueSource, walk: string): Collected {
+    if (!s.list && s.anchor === 'containers') return this.fieldValues(s, walk);
     const v = this.fresh('v');
     const keep = this.keep(s, v);
     const fmt = s.format === 'int' ? `.map(${v}, string(${v}))` : '';
     const read = (anchor: string): string => {
       if (!s.list) return `[${this.value(anchor, s.path, s.unset)}].filter(${v}, ${keep})${fmt}`;
       const item = this.fresh('i');
-      return `${this.list(anchor, s.list)}.map(${item}, ${this.value(item, s.path, s.unset)}).filter(${v}, ${keep})${fmt}`;
+      const value = this.value(item, s.path, s.unset);
+      // a typed item needs no read of its own
+      return `${this.list(anchor, s.list)}${value === item ? '' : `.map(${item}, ${value})`}.filter(${v}, ${keep})${fmt}`;
     };
     if (s.anchor === 'spec') {
       const list = read(SPEC);
@@ -317,6 +426,20 @@ export class CelWriter {
     const c = this.fresh('c');
     const list = read(c);
     return { list: `${walk}.map(${c}, ${s.where ? `${this.cond(s.where, c)} ? ${list} : []` : list})`, nested: true };
+  }
+
+  /** one field of each item of `walk`: a flat list, as each item holds at most one value */
+  private fieldValues(s: ValueSource, walk: string): Collected {
+    const c = this.fresh('c');
+    const value = this.value(c, s.path, s.unset);
+    if (!s.where && !s.format) {
+      // read once, then kept
+      const v = this.fresh('v');
+      return { list: `${walk}.map(${c}, ${value}).filter(${v}, ${this.keep(s, v)})`, nested: false };
+    }
+    const keep = this.keep(s, value);
+    const test = s.where ? `${grouped(this.cond(s.where, c))} && ${grouped(keep)}` : keep;
+    return { list: `${walk}.map(${c}, ${test}, ${s.format === 'int' ? `string(${value})` : value})`, nested: false };
   }
 
   /** sources read from each container the same way, in one walk: per container, its values in source order */
@@ -342,23 +465,22 @@ export class CelWriter {
       case 'containerNames': {
         const x = this.fresh('c');
         const where = this.cond(c.where, x);
-        const names = `${CONTAINERS}.map(${x}, ${where}, ${containerName(x)})`;
+        const names = `${CONTAINERS}.map(${x}, ${where}, ${this.containerName(x)})`;
         const sorted = c.sorted ? this.sortedSet(names) : names;
         const repeats = c.sorted === true && !this.sortable;
         if (!c.podCond) return { list: sorted, nested: false, repeats };
-        return { list: `(${this.cond(c.podCond, SPEC)}) ? ${sorted} : []`, nested: false, repeats };
+        return { list: `${asOperand(this.cond(c.podCond, SPEC))} ? ${sorted} : []`, nested: false, repeats };
       }
       case 'podFlag': {
-        return { list: `(${this.cond(c.where, SPEC)}) ? ["pod"] : []`, nested: false };
+        return { list: `${asOperand(this.cond(c.where, SPEC))} ? ["pod"] : []`, nested: false };
       }
       case 'values': {
         const parts = sourceGroups(c.from).map((g) => this.valueGroup(g));
-        const list = parts.map((p) => p.list).join(' + ');
-        return {
-          list: this.sortable ? this.sortedSet(`(${list}).flatten()`) : list,
-          nested: !this.sortable,
-          repeats: !this.sortable,
-        };
+        const nested = parts.some((p) => p.nested);
+        // a flat part among nested ones is one inner list, in its place
+        const list = parts.map((p) => (nested && !p.nested ? `[${p.list}]` : p.list)).join(' + ');
+        if (!this.sortable) return { list, nested, repeats: true };
+        return { list: this.sortedSet(nested ? `(${list}).flatten()` : list), nested: false };
       }
       case 'items': {
         const x = this.fresh('i');
@@ -370,7 +492,8 @@ export class CelWriter {
         const x = this.fresh('i');
         // the first of the kinds set on the item
         const [k, f] = [this.fresh('k'), this.fresh('f')];
-        const set = `[${c.kinds.map(celLit).join(', ')}].filter(${k}, ${x}[?${k}].orValue(null) != null)`;
+        const isSet = this.o.typed ? `${x}[?${k}].hasValue()` : `${x}[?${k}].orValue(null) != null`;
+        const set = `[${c.kinds.map(celLit).join(', ')}].filter(${k}, ${isSet})`;
         const kind = `[${set}].map(${f}, size(${f}) > 0 ? ${f}[0] : ${celLit(c.otherwise)})[0]`;
         const where = this.cond(c.where, x);
         const items = this.list(SPEC, c.list);
@@ -378,7 +501,7 @@ export class CelWriter {
         return { list: this.sortedSet(list), nested: false, repeats: !this.sortable };
       }
       case 'labels': {
-        const parts = c.entries.map((e) => `((${this.cond(e.where, SPEC)}) ? [${celLit(e.label)}] : [])`);
+        const parts = c.entries.map((e) => `(${asOperand(this.cond(e.where, SPEC))} ? [${celLit(e.label)}] : [])`);
         return { list: parts.join(' + '), nested: false };
       }
       case 'annotations': {
@@ -399,7 +522,7 @@ export class CelWriter {
             }
             case 'perContainer': {
               const x = this.fresh('c');
-              const keysList = `${CONTAINERS}.map(${x}, ${celLit(keys.prefix)} + ${containerName(x)})`;
+              const keysList = `${CONTAINERS}.map(${x}, ${celLit(keys.prefix)} + ${this.containerName(x)})`;
               const test = `${k} in ${ANNOTATIONS} && ${bad}`;
               return `${keysList}.map(${k}, ${test}, ${entry})`;
             }
@@ -412,7 +535,7 @@ export class CelWriter {
         const parts = c.of.map(get);
         const nested = parts.some((p) => p.nested);
         return {
-          list: parts.map((p) => (nested && !p.nested ? `[${p.list}]` : `(${p.list})`)).join(' + '),
+          list: parts.map((p) => (nested && !p.nested ? `[${p.list}]` : paren(p.list))).join(' + '),
           nested,
           repeats: parts.some((p) => p.repeats),
         };
@@ -462,13 +585,11 @@ export class CelWriter {
     if (Array.isArray(m)) return m.flatMap((x) => this.parts(x as Msg, get, exact));
     // a collection known to hold entries is quoted without a test, its quotes joining the texts around it
     if (typeof m === 'object' && 'quoted' in m && this.known.has(m.quoted)) return ['"', { cel: this.joined(get(m.quoted), '", "') }, '"'];
-    return [{ cel: this.node(m as Exclude<Msg, string | readonly Msg[]>, get, exact) }];
+    if (typeof m === 'object' && 'plural' in m) return [{ choice: this.single(get(m.count), exact), arms: m.plural }];
+    return [{ cel: this.node(m as Exclude<Msg, string | readonly Msg[] | { plural: unknown }>, get, exact) }];
   }
 
-  private node(node: Exclude<Msg, string | readonly Msg[]>, get: (name: string) => Lowered, exact: boolean): string {
-    if ('plural' in node) {
-      return `(${this.single(get(node.count), exact)} ? ${celLit(node.plural[0])} : ${celLit(node.plural[1])})`;
-    }
+  private node(node: Exclude<Msg, string | readonly Msg[] | { plural: unknown }>, get: (name: string) => Lowered, exact: boolean): string {
     if ('quoted' in node) {
       // one join costs less than quoting each entry
       const l = get(node.quoted);
@@ -527,12 +648,11 @@ export class CelWriter {
       // upstream's reason must come out identical, so its counts are exact; a rule failing on one collection has entries in it
       const text = (r.failWhen.length === 1 ? <T>(f: () => T) => this.knowing(r.failWhen[0]!, f) : <T>(f: () => T) => f())(() => emit([...(prefix === undefined ? [] : [prefix]), ...this.parts(r.reason, get, true), ...this.parts(suffix, get, false)]));
       const message = detailed ? text : `${text} + [${this.msg(r.detail, get)}].map(d, d == "" ? "" : " (" + d + ")")[0]`;
-      return {
-        check: r.check,
-        expression: passes,
-        // the API server evaluates every messageExpression: a passing check skips the collections only its message reads
-        messageExpression: `${passes} ? "" : ${message}`,
-      };
+      // The API server evaluates every messageExpression, passing or not, and
+      // ignores the result of a passing one. The message is not guarded by the
+      // expression again: a passing pod pays for its few detail collections,
+      // while a failing pod, the most any pod costs, reads them all anyway.
+      return { check: r.check, expression: passes, messageExpression: message };
     });
   }
 
@@ -543,8 +663,12 @@ export class CelWriter {
   }
 
   private passesWith(r: Rule, get: (name: string) => Lowered): string {
-    const fails = r.failWhen.map((n) => get(n).nonEmpty).join(' || ');
-    return `${r.allowWhen ? `(${this.cond(r.allowWhen, SPEC)}) || ` : ''}!(${fails})`;
+    const fails = r.failWhen.map(get);
+    // flat collections are all empty when their sizes add up to 0
+    const none = fails.every((l) => !l.nested)
+      ? `${fails.map((l) => `size(${l.list})`).join(' + ')} == 0`
+      : `!(${fails.map((l) => l.nonEmpty).join(' || ')})`;
+    return `${r.allowWhen ? `${asOperand(this.cond(r.allowWhen, SPEC))} || ` : ''}${none}`;
   }
 
   /** a rule's collections, each declared as the variable `<stem>_<collection>` when first read */
@@ -582,16 +706,16 @@ export function podVariables(w: CelWriter, subject: CelOptions['subject']): void
   const lists = CONTAINER_LISTS.map((l) => w.list(SPEC, [l]));
   let pod = OBJECT;
   if (subject === 'workload') pod = w.declare('template', workloadTemplate(w));
-  const object = (path: Path) => `optional.ofNonZeroValue(${w.value(pod, path, undefined)}).orValue({})`;
-  w.declare('spec', object(['spec']));
+  w.declare('spec', w.object(pod, ['spec']));
   w.declare('containers', lists.join(' + '));
-  w.declare('annotations', object(['metadata', 'annotations']));
+  w.declare('annotations', w.object(pod, ['metadata', 'annotations']));
 }
 
 export function lowerToCel(rules: readonly Rule[], o: CelPolicyOptions): CelPolicy {
   const w = new CelWriter(o);
   podVariables(w, o.subject);
-  const validations = rules.map((r) => w.rule(r, o.messagePrefix));
+  const prefix = o.messagePrefix === undefined ? undefined : { cel: w.declare('violation', celLit(o.messagePrefix)) };
+  const validations = rules.map((r) => w.rule(r, prefix));
   if (!o.unlessDeniedBy || o.unlessDeniedBy.length === 0) return { variables: w.variables, validations };
   const passes = o.unlessDeniedBy.map((r) => `(${w.passes(r, `enforce_${r.check}`)})`);
   w.declare('enforceDenies', `!(${passes.join(' && ')})`);

@@ -89,7 +89,7 @@ function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
     regoV1: o.regoVersion === 'v1',
     rego: o.gatekeeperEngine === 'cel' ? undefined : gatekeeperRego(u, o),
     cel: o.gatekeeperEngine === 'rego' ? undefined : {
-      ...unitCel(u, o.kubeMinor),
+      ...unitCel(u, cel),
       matchConditions: lowerGateToCel(u.gate, cel),
     },
     enforcementAction: ENFORCEMENT_ACTION[u.mode],

@@ -48,7 +48,7 @@ export const ruleName = (check: string): string => check.replace(/_/g, '-').repl
 
 function unitDocument(u: PlanUnit, o: CompileOptions): Document {
   const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
-  const lowered = unitCel(u, o.kubeMinor);
+  const lowered = unitCel(u, cel);
   const workloads = workloadGroups();
   const context = {
     name: u.name,

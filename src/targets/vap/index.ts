@@ -13,7 +13,8 @@ import { resourceRules } from '../admission.js';
 const VALIDATION_ACTIONS: Record<Mode, string> = { enforce: 'Deny', warn: 'Warn', audit: 'Audit' };
 
 function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
-  const cel = { kubeMinor: o.kubeMinor, subject: u.subject };
+  // the API server hands VAP each object converted from its typed form
+  const cel = { kubeMinor: o.kubeMinor, subject: u.subject, typed: true };
   const context = {
     name: u.name,
     title: `Pod Security Standards ${u.title}, ${u.mode}${u.subject === 'workload' ? ' (workloads)' : ''}`,
@@ -29,7 +30,7 @@ function unitDocuments(u: PlanUnit, o: CompileOptions): Document[] {
     exemptNamespaces: o.exemptNamespaces,
     resourceRules: resourceRules(u.subject),
     matchConditions: lowerGateToCel(u.gate, cel),
-    ...unitCel(u, o.kubeMinor),
+    ...unitCel(u, cel),
   };
   return [
     { file: `validatingadmissionpolicy-${u.name}.yaml`, yaml: render('vap/policy.yaml.hbs', context) },
