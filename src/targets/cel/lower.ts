@@ -95,11 +95,12 @@ function emit(parts: readonly MsgPart[]): string {
   return cel.length === 0 ? '""' : cel.join(' + ');
 }
 
-/** `x` in parentheses when it holds an operator looser than && */
-const grouped = (x: string): string => (/ \|\| | \? /.test(x) ? `(${x})` : x);
-
-/** `x` as an operand of || or ?:, in parentheses when it holds && or looser operators */
-const asOperand = (x: string): string => (/ (\|\||&&|\?) /.test(x) && !negatedGroup(x) ? `(${x})` : x);
+/** `x` in parentheses when it holds one of `ops` outside a `!(…)` that is all of it */
+const parenthesizedAt = (ops: RegExp) => (x: string): string => (ops.test(x) && !negatedGroup(x) ? `(${x})` : x);
+/** `x` as an operand of &&: in parentheses when it holds a looser operator */
+const grouped = parenthesizedAt(/ (\|\||\?) /);
+/** `x` as an operand of || or ?: (in parentheses when it holds && or looser operators) */
+const asOperand = parenthesizedAt(/ (\|\||&&|\?) /);
 
 /** `!(…)` as a whole: its parenthesis closes at the end (string literals skipped) */
 function negatedGroup(x: string): boolean {
@@ -194,8 +195,10 @@ interface Lowered extends Collected {
 
 /** printable ASCII other than `\\` and `"`: Go's %q adds only the quotes */
 const GO_QUOTE_PLAIN = '^[ !#-\\[\\]-~]*$';
-/** what CEL's strings.quote escapes, as Go's %q does: the backslashed pair and the named controls */
-const CEL_QUOTE_ESCAPES = new Set(['\\', '"', '\x07', '\b', '\f', '\n', '\r', '\t', '\v']);
+/** what CEL's strings.quote escapes (cel-go ext/strings.go quote): the backslashed pair and the named controls */
+const CEL_QUOTE_ESCAPES: ReadonlyMap<string, string> = new Map([
+  ['\\', '\\\\'], ['"', '\\"'], ['\x07', '\\a'], ['\b', '\\b'], ['\f', '\\f'], ['\n', '\\n'], ['\r', '\\r'], ['\t', '\\t'], ['\v', '\\v'],
+]);
 /** the escape maps stay small enough to read: one variable per this many characters of CEL */
 const ESCAPE_MAP_CHARS = 1000;
 
@@ -208,9 +211,14 @@ const UNICODE_MAPS: readonly string[] = (() => {
   const maps: string[] = [];
   let entries: string[] = [];
   let length = 0;
-  for (const [from, to] of [...GO_QUOTE_BACKSLASHED, ...GO_QUOTE_ESCAPES]) {
+  const go = new Map([...GO_QUOTE_BACKSLASHED, ...GO_QUOTE_ESCAPES]);
+  for (const [from, to] of go) {
     const code = from.codePointAt(0)!;
-    if (CEL_QUOTE_ESCAPES.has(from)) continue;
+    if (CEL_QUOTE_ESCAPES.has(from)) {
+      // strings.quote writes these; they must be Go's escapes too
+      if (CEL_QUOTE_ESCAPES.get(from) !== to) throw new Error(`CEL lowering: strings.quote escapes U+${code.toString(16)} otherwise than Go's ${to}`);
+      continue;
+    }
     if (to === `\\x${code.toString(16).padStart(2, '0')}` && (code < 0x20 || code === 0x7f)) continue;
     if (to !== `\\u${code.toString(16).padStart(4, '0')}`) throw new Error(`CEL lowering: no way to write Go's ${to} for U+${code.toString(16)}`);
     const entry = `${celLit(from)}: ${celLit(to.slice(2))}`;
@@ -222,9 +230,9 @@ const UNICODE_MAPS: readonly string[] = (() => {
     length += (entries.length > 0 ? 2 : 0) + entry.length;
     entries.push(entry);
   }
-  // the CEL writes every character below a space, and DEL, as \xNN: Go must escape each of them
-  const controls = [...Array.from({ length: 0x20 }, (_, n) => String.fromCharCode(n)), '\x7f'];
-  if (controls.some((ch) => !GO_QUOTE_ESCAPES.has(ch))) throw new Error('CEL lowering: Go %q leaves a control character as it is');
+  // the CEL escapes strings.quote's characters, and every other character below a space and DEL as \xNN: Go must escape each
+  const controls = [...CEL_QUOTE_ESCAPES.keys(), ...Array.from({ length: 0x20 }, (_, n) => String.fromCharCode(n)), '\x7f'];
+  if (controls.some((ch) => !go.has(ch))) throw new Error('CEL lowering: Go %q leaves a character as it is that the CEL escapes');
   return [...maps, `{${entries.join(', ')}}`];
 })();
 
